@@ -1,0 +1,176 @@
+"""Load a design from YAML text and report every mistake with its key and line.
+
+Pydantic's own errors and the cross-reference checks (a stage requiring an
+unknown property, two stages with one id …) become ``DesignProblem`` values in
+this one place, so callers never see a pydantic traceback.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from validators.design import Design
+
+KeyPath = tuple[str | int, ...]
+
+
+@dataclass(frozen=True)
+class DesignProblem:
+    key: str  # dotted path, e.g. "pipelines[0].stages[2].requires[1]"
+    line: int | None  # 1-based line in the design file, None when unknown
+    code: str  # stable code; see bridge.messages for the texts
+    params: dict[str, Any] = field(default_factory=dict)
+
+
+class DesignError(Exception):
+    """The design file could not be loaded; ``problems`` lists every mistake."""
+
+    def __init__(self, problems: list[DesignProblem], source: str | None = None):
+        self.problems = problems
+        self.source = source
+        first = problems[0]
+        super().__init__(f"{source or 'design'}: {len(problems)} problem(s), first at {first.key}")
+
+
+def format_key(path: KeyPath) -> str:
+    text = ""
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text or "(top level)"
+
+
+def load_design_text(text: str, source: str | None = None) -> Design:
+    """Parse YAML text into a ``Design`` or raise ``DesignError`` with all problems."""
+    data, lines = _parse_yaml(text, source)
+
+    try:
+        design = Design.model_validate(data)
+    except ValidationError as error:
+        problems = [_problem_from_pydantic(item, lines) for item in error.errors()]
+        raise DesignError(problems, source) from None
+
+    problems = list(check_references(design, lines))
+    if problems:
+        raise DesignError(problems, source)
+    return design
+
+
+def load_design_data(data: Any, source: str | None = None) -> Design:
+    """Validate already-parsed design data (e.g. read from a sheet tab)."""
+    return load_design_text(yaml.safe_dump(data, allow_unicode=True, sort_keys=False), source)
+
+
+def _parse_yaml(text: str, source: str | None) -> tuple[Any, dict[KeyPath, int]]:
+    try:
+        node = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else None
+        problem = DesignProblem(
+            "(yaml)", line, "yaml_syntax", {"detail": getattr(error, "problem", str(error))}
+        )
+        raise DesignError([problem], source) from None
+
+    if not isinstance(data, dict):
+        raise DesignError([DesignProblem("(top level)", 1, "not_a_mapping", {})], source)
+    lines: dict[KeyPath, int] = {}
+    _collect_lines(node, (), lines)
+    return data, lines
+
+
+def _collect_lines(node: yaml.Node, path: KeyPath, lines: dict[KeyPath, int]) -> None:
+    """Record the line of every key and list item, keyed by its path."""
+    lines[path] = node.start_mark.line + 1
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            child = (*path, key_node.value)
+            _collect_lines(value_node, child, lines)
+            lines[child] = key_node.start_mark.line + 1
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            _collect_lines(item, (*path, index), lines)
+
+
+def _line_for(path: KeyPath, lines: dict[KeyPath, int]) -> int | None:
+    """Return the line of ``path`` or of its nearest ancestor present in the file."""
+    for end in range(len(path), -1, -1):
+        line = lines.get(tuple(path[:end]))
+        if line is not None:
+            return line
+    return None
+
+
+def _problem_from_pydantic(item: Any, lines: dict[KeyPath, int]) -> DesignProblem:
+    # Drop the model-validator marker pydantic appends for errors on a whole object.
+    path = tuple(part for part in item["loc"] if not str(part).startswith("function-"))
+    params: dict[str, Any] = {"detail": item["msg"]}
+    if "input" in item and not isinstance(item["input"], dict | list):
+        params["value"] = item["input"]
+    ctx = item.get("ctx") or {}
+    if "expected" in ctx:
+        params["expected"] = ctx["expected"]
+    code = {
+        "missing": "missing_key",
+        "extra_forbidden": "unknown_key",
+        "literal_error": "invalid_choice",
+    }.get(item["type"], "invalid_value")
+    return DesignProblem(format_key(path), _line_for(path, lines), code, params)
+
+
+def check_references(design: Design, lines: dict[KeyPath, int]) -> Iterable[DesignProblem]:
+    """Yield a problem for every name the design uses but does not define."""
+    names = design.property_names()
+
+    def problem(path: KeyPath, code: str, **params: Any) -> DesignProblem:
+        return DesignProblem(format_key(path), _line_for(path, lines), code, params)
+
+    yield from _duplicates(
+        [prop.name for prop in design.properties], ("properties",), "name", problem
+    )
+    for index, prop in enumerate(design.properties):
+        if prop.type == "enum" and not prop.options:
+            yield problem(("properties", index, "type"), "enum_without_options", name=prop.name)
+        if prop.options and prop.type != "enum":
+            yield problem(("properties", index, "options"), "options_not_enum", name=prop.name)
+
+    yield from _duplicates([p.id for p in design.pipelines], ("pipelines",), "id", problem)
+    for p_index, pipeline in enumerate(design.pipelines):
+        stages_path = ("pipelines", p_index, "stages")
+        yield from _duplicates([s.id for s in pipeline.stages], stages_path, "id", problem)
+        for s_index, stage in enumerate(pipeline.stages):
+            for r_index, name in enumerate(stage.requires):
+                if name not in names:
+                    path = (*stages_path, s_index, "requires", r_index)
+                    yield problem(path, "unknown_property", value=name)
+            entered = stage.entered_date_property
+            if entered and entered not in names:
+                path = (*stages_path, s_index, "entered_date_property")
+                yield problem(path, "unknown_property", value=entered)
+
+    for role, name in design.sheet.role_columns().items():
+        if name not in names:
+            yield problem(("sheet", role), "unknown_property", value=name)
+
+    if design.scoring:
+        for index, measure in enumerate(design.scoring.measures):
+            if measure.property not in names:
+                path = ("scoring", "measures", index, "property")
+                yield problem(path, "unknown_property", value=measure.property)
+
+
+def _duplicates(
+    values: list[str], path: KeyPath, key: str, problem: Any
+) -> Iterable[DesignProblem]:
+    counts = Counter(values)
+    seen: set[str] = set()
+    for index, value in enumerate(values):
+        if counts[value] > 1 and value in seen:
+            yield problem((*path, index, key), "duplicate_name", value=value)
+        seen.add(value)

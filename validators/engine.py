@@ -1,0 +1,344 @@
+"""Validate a sheet against a design: the steps in order, and the result they produce."""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from collections import Counter
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from validators import rules_cells, rules_duplicates, rules_stage, rules_time
+from validators.context import RuleContext
+from validators.design import Design
+from validators.findings import Code, Finding, Severity
+from validators.headers import Binding, bind_columns
+from validators.normalize import Normalized, OptionSpec, is_blank, normalize_column
+from validators.scoring import grade_rows, score_rows
+from validators.table import ManagedColumn, SheetTable
+
+
+@dataclass(frozen=True)
+class PreviousState:
+    """What an earlier run recorded for a row key (from the history database)."""
+
+    stage_id: str | None = None
+    stage_entered: dt.date | None = None
+    score: float | None = None
+
+
+@dataclass
+class ValidationResult:
+    design: Design
+    table: SheetTable
+    binding: Binding
+    as_of: dt.date
+    findings: list[Finding]
+    # One row per data row of the table (blank rows included, status "blank"),
+    # indexed by 0-based position in ``table.rows``. Columns: sheet_row,
+    # row_key, pipeline, stage, closed, owner, status, score, grade,
+    # stage_entered, stage_entered_source, previous_score.
+    rows: pd.DataFrame
+    # Normalised property values of the non-blank rows, one column per bound property.
+    values: pd.DataFrame
+    new_row_keys: int = 0
+    summary: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def has_errors(self) -> bool:
+        return any(finding.severity is Severity.ERROR for finding in self.findings)
+
+    def findings_by_row(self) -> dict[int, list[Finding]]:
+        grouped: dict[int, list[Finding]] = {}
+        for finding in self.findings:
+            if finding.row is not None:
+                grouped.setdefault(finding.row, []).append(finding)
+        return grouped
+
+
+def validate(
+    table: SheetTable,
+    design: Design,
+    as_of: dt.date,
+    *,
+    previous: Mapping[str, PreviousState] | None = None,
+    new_key: Callable[[], str] | None = None,
+) -> ValidationResult:
+    """Check every row of ``table`` against ``design`` as of the given date.
+
+    ``previous`` holds what earlier runs recorded per row key; without it the
+    bridge's own managed columns in the sheet stand in for it.
+    """
+    binding = bind_columns(table, design)
+    frame = pd.DataFrame(table.rows, dtype=object, columns=range(len(table.headers)))
+    blank = _blank_rows(frame, binding)
+    index = frame.index[~blank.to_numpy()]
+
+    raw = {name: frame.loc[index, column.index] for name, column in binding.by_property.items()}
+    values = {
+        name: _normalize(design, name, series, table.time_zone) for name, series in raw.items()
+    }
+    ctx = RuleContext(table, design, binding, pd.Timestamp(as_of), index, raw, values)
+    ctx.findings.extend(binding.findings)
+    _check_missing_columns(ctx)
+
+    rules_cells.check_cells(ctx)
+    rules_cells.check_required(ctx)
+    rules_stage.resolve_stages(ctx)
+    rules_stage.check_stage_requirements(ctx)
+    rules_duplicates.check_duplicate_keys(ctx)
+    rules_duplicates.check_duplicate_records(ctx)
+
+    row_keys, new_keys = _row_keys(ctx, new_key or _new_row_key)
+    states = _previous_states(ctx, row_keys, previous)
+    entered, source = rules_time.stage_entered_dates(
+        ctx,
+        {position: state.stage_id for position, state in states.items()},
+        {position: state.stage_entered for position, state in states.items()},
+    )
+    rules_time.check_stale(ctx, entered)
+    rules_time.check_contact(ctx)
+    rules_time.check_past_dates(ctx)
+    rules_time.check_inconsistent(ctx)
+
+    scores, grades = _score(ctx)
+    previous_scores = pd.Series(
+        {position: state.score for position, state in states.items()}, dtype="float64"
+    ).reindex(index)
+    _check_score_drop(ctx, scores, previous_scores)
+
+    ctx.findings.sort(key=_finding_order)
+    rows = _row_table(ctx, frame.index, blank, row_keys, entered, source, scores, grades)
+    rows["previous_score"] = previous_scores.reindex(frame.index)
+    normalized = pd.DataFrame({name: result.values for name, result in values.items()}, index=index)
+    result = ValidationResult(
+        design, table, binding, as_of, ctx.findings, rows, normalized, new_keys
+    )
+    result.summary = summarize(result)
+    return result
+
+
+def _blank_rows(frame: pd.DataFrame, binding: Binding) -> pd.Series:
+    """Return True for rows whose user cells are all blank."""
+    blank = pd.Series(True, index=frame.index)
+    for column in binding.columns:
+        blank &= is_blank(frame[column.index])
+    return blank
+
+
+def _normalize(design: Design, name: str, series: pd.Series, time_zone: str) -> Normalized:
+    prop = design.property(name)
+    options = [OptionSpec(o.value, o.label, tuple(o.aliases)) for o in prop.options]
+    return normalize_column(
+        series,
+        prop.type,
+        options=options,
+        blank_values=prop.blank_values,
+        time_zone=time_zone,
+    )
+
+
+def _check_missing_columns(ctx: RuleContext) -> None:
+    """Report once each required or role property that no column holds."""
+    roles = set(ctx.design.sheet.role_columns().values())
+    for prop in ctx.design.properties:
+        if ctx.column(prop.name) is not None:
+            continue
+        if not (prop.required or prop.name in roles):
+            continue
+        ctx.findings.append(
+            Finding(
+                row=ctx.table.header_row,
+                column=prop.label,
+                column_letter=None,
+                code=Code.MISSING_COLUMN,
+                severity=Severity.ERROR if prop.required else Severity.WARNING,
+                params={"label": prop.label, "aliases": ", ".join(prop.aliases)},
+            )
+        )
+
+
+def _new_row_key() -> str:
+    return uuid.uuid4().hex[:12]
+
+
+def _row_keys(ctx: RuleContext, new_key: Callable[[], str]) -> tuple[pd.Series, int]:
+    """Return each row's stable key: the key column, else the managed row key column.
+
+    Rows without either get a new key, which the write-back stores in the
+    managed row-key column.
+    """
+    key_name = ctx.design.sheet.key_column
+    if key_name:
+        keys = ctx.normalized(key_name)
+        if keys is None:
+            keys = pd.Series(None, index=ctx.index, dtype=object)
+        return keys.astype(object).where(keys.notna(), None), 0
+
+    stored = ctx.table.managed_values(ManagedColumn.ROW_KEY)
+    keys = pd.Series(None, index=ctx.index, dtype=object)
+    used: set[str] = set()
+    created = 0
+    for position in ctx.index:
+        value = stored[position] if stored else None
+        text = None if value is None else str(value).strip()
+        if not text or text in used:  # a copied row must not share its original's key
+            text = new_key()
+            created += 1
+        used.add(text)
+        keys.at[position] = text
+    return keys, created
+
+
+def _previous_states(
+    ctx: RuleContext, row_keys: pd.Series, previous: Mapping[str, PreviousState] | None
+) -> dict[int, PreviousState]:
+    """Return the previous state per row position, from history or the managed columns."""
+    if previous is not None:
+        return {
+            int(position): previous[key]
+            for position, key in row_keys.items()
+            if key is not None and key in previous
+        }
+
+    stage_seen = ctx.table.managed_values(ManagedColumn.STAGE_SEEN)
+    entered = ctx.table.managed_values(ManagedColumn.STAGE_ENTERED)
+    scores = ctx.table.managed_values(ManagedColumn.SCORE)
+    states: dict[int, PreviousState] = {}
+    for position in ctx.index:
+        states[int(position)] = PreviousState(
+            stage_id=_text_or_none(stage_seen, position),
+            stage_entered=_date_or_none(entered, position),
+            score=_number_or_none(scores, position),
+        )
+    return states
+
+
+def _text_or_none(cells: list[Any] | None, position: int) -> str | None:
+    if not cells or cells[position] is None:
+        return None
+    return str(cells[position]).strip() or None
+
+
+def _date_or_none(cells: list[Any] | None, position: int) -> dt.date | None:
+    if not cells or cells[position] in (None, ""):
+        return None
+    value = cells[position]
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, int | float):  # serial date from Google Sheets
+        return (pd.Timestamp("1899-12-30") + pd.Timedelta(days=float(value))).date()
+    try:
+        return dt.date.fromisoformat(str(value).strip()[:10])
+    except ValueError:
+        return None
+
+
+def _number_or_none(cells: list[Any] | None, position: int) -> float | None:
+    if not cells or cells[position] in (None, ""):
+        return None
+    try:
+        return float(cells[position])
+    except (TypeError, ValueError):
+        return None
+
+
+def _score(ctx: RuleContext) -> tuple[pd.Series, pd.Series]:
+    scoring = ctx.design.scoring
+    if scoring is None:
+        empty = pd.Series(np.nan, index=ctx.index, dtype="float64")
+        return empty, pd.Series(None, index=ctx.index, dtype=object)
+    values = {name: result.values for name, result in ctx.values.items()}
+    scores = score_rows(scoring, values, ctx.index)
+    return scores, grade_rows(scoring, scores)
+
+
+def _check_score_drop(ctx: RuleContext, scores: pd.Series, previous: pd.Series) -> None:
+    scoring = ctx.design.scoring
+    if scoring is None or scoring.drop_threshold is None:
+        return
+    drop = previous - scores
+    dropped = drop > scoring.drop_threshold
+    column = None
+    params = [
+        {"previous": f"{previous.at[i]:.1f}", "score": f"{scores.at[i]:.1f}",
+         "drop": f"{drop.at[i]:.1f}", "threshold": f"{scoring.drop_threshold:g}"}
+        for i in ctx.index[dropped.to_numpy()]
+    ]  # fmt: skip
+    ctx.emit(dropped, column, Code.SCORE_DROPPED, Severity.WARNING, params)
+
+
+def _finding_order(finding: Finding) -> tuple[int, str, str]:
+    return (finding.row or 0, finding.column_letter or "", finding.code.value)
+
+
+def _row_table(
+    ctx: RuleContext,
+    all_rows: pd.Index,
+    blank: pd.Series,
+    row_keys: pd.Series,
+    entered: pd.Series,
+    source: pd.Series,
+    scores: pd.Series,
+    grades: pd.Series,
+) -> pd.DataFrame:
+    severity_by_row: dict[int, str] = {}
+    for finding in ctx.findings:
+        if finding.row is None or finding.row <= ctx.table.header_row:
+            continue
+        if severity_by_row.get(finding.row) != "error":
+            severity_by_row[finding.row] = finding.severity.value
+
+    owner_name = ctx.design.sheet.owner_column
+    owners = ctx.normalized(owner_name) if owner_name else None
+    sheet_rows = pd.Series([ctx.table.sheet_row(int(i)) for i in all_rows], index=all_rows)
+    status = sheet_rows.map(lambda row: severity_by_row.get(row, "ok")).astype(object)
+    status[blank] = "blank"
+
+    rows = pd.DataFrame(
+        {
+            "sheet_row": sheet_rows,
+            "row_key": row_keys.reindex(all_rows),
+            "pipeline": ctx.pipeline_ids.reindex(all_rows),
+            "stage": ctx.stage_ids.reindex(all_rows),
+            "closed": ctx.closed.reindex(all_rows),
+            "owner": owners.reindex(all_rows) if owners is not None else None,
+            "status": status,
+            "score": scores.reindex(all_rows),
+            "grade": grades.reindex(all_rows),
+            "stage_entered": entered.reindex(all_rows),
+            "stage_entered_source": source.reindex(all_rows),
+        },
+        index=all_rows,
+    )
+    return rows.astype({"row_key": object, "pipeline": object, "stage": object, "owner": object})
+
+
+def summarize(result: ValidationResult) -> dict[str, Any]:
+    """Return the counts the CLI, the API and the sidebar show."""
+    rows = result.rows
+    checked = rows[rows["status"] != "blank"]
+    by_code = Counter(finding.code.value for finding in result.findings)
+    by_severity = Counter(finding.severity.value for finding in result.findings)
+    grades = checked["grade"].dropna().value_counts()
+    return {
+        "as_of": result.as_of.isoformat(),
+        "sheet": result.table.title,
+        "rows_total": int(len(rows)),
+        "rows_checked": int(len(checked)),
+        "blank_rows": int((rows["status"] == "blank").sum()),
+        "rows_with_errors": int((checked["status"] == "error").sum()),
+        "rows_with_warnings": int((checked["status"] == "warning").sum()),
+        "rows_ok": int((checked["status"] == "ok").sum()),
+        "errors": int(by_severity.get("error", 0)),
+        "warnings": int(by_severity.get("warning", 0)),
+        "findings_by_code": dict(sorted(by_code.items())),
+        "grades": {str(grade): int(count) for grade, count in grades.items()},
+        "new_row_keys": result.new_row_keys,
+    }

@@ -1,0 +1,121 @@
+"""Name the sheet's columns and bind them to design properties by header text.
+
+Columns bind by header text and the design's aliases, never by position, so a
+team may reorder or insert columns freely. Blank and duplicate header cells get
+deterministic names and a header finding.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass, field
+from typing import Any
+
+from validators.design import Design, Property
+from validators.findings import Code, Finding, Severity, column_letter
+from validators.table import SheetTable
+
+
+@dataclass(frozen=True)
+class Column:
+    index: int  # 0-based position in the sheet
+    name: str  # header as written, or a generated name for a blank/duplicate header
+    letter: str  # A1 column letter
+
+
+@dataclass
+class Binding:
+    """Which sheet column holds each design property."""
+
+    columns: list[Column]  # user columns (managed ones excluded)
+    by_property: dict[str, Column] = field(default_factory=dict)
+    findings: list[Finding] = field(default_factory=list)
+
+    def column(self, property_name: str) -> Column | None:
+        return self.by_property.get(property_name)
+
+
+def header_key(text: Any) -> str:
+    """Return the comparison form of a header: width-folded, case-folded, no spaces."""
+    if text is None:
+        return ""
+    folded = unicodedata.normalize("NFKC", str(text)).casefold()
+    return "".join(folded.split())
+
+
+def name_columns(table: SheetTable) -> tuple[list[Column], list[Finding]]:
+    """Give every user column a unique name; report blank and duplicate headers."""
+    managed = set(table.managed.values())
+    columns: list[Column] = []
+    findings: list[Finding] = []
+    seen: dict[str, int] = {}
+
+    for index, raw in enumerate(table.headers):
+        if index in managed:
+            continue
+        letter = column_letter(index + 1)
+        text = "" if raw is None else " ".join(str(raw).split())
+        name = text
+
+        if not text:
+            name = f"({letter})"
+            findings.append(_header_finding(table, name, letter, raw, "blank"))
+        else:
+            key = header_key(text)
+            seen[key] = seen.get(key, 0) + 1
+            if seen[key] > 1:
+                name = f"{text} ({seen[key]})"
+                findings.append(_header_finding(table, name, letter, raw, "duplicate"))
+
+        columns.append(Column(index, name, letter))
+    return columns, findings
+
+
+def bind_columns(table: SheetTable, design: Design) -> Binding:
+    """Bind design properties to columns and report columns the design does not know."""
+    columns, findings = name_columns(table)
+    binding = Binding(columns=columns, findings=findings)
+    by_key: dict[str, list[Column]] = {}
+    for column in columns:
+        if not column.name.startswith("("):
+            by_key.setdefault(header_key(table.headers[column.index]), []).append(column)
+
+    bound_indexes: set[int] = set()
+    for prop in design.properties:
+        column = _find_column(prop, by_key, bound_indexes)
+        if column is not None:
+            binding.by_property[prop.name] = column
+            bound_indexes.add(column.index)
+
+    for column in columns:
+        has_data = any(_has_value(row, column.index) for row in table.rows)
+        if column.index not in bound_indexes and (has_data or not column.name.startswith("(")):
+            findings.append(
+                _header_finding(table, column.name, column.letter, column.name, "unknown")
+            )
+    return binding
+
+
+def _find_column(prop: Property, by_key: dict[str, list[Column]], taken: set[int]) -> Column | None:
+    for header in prop.headers:
+        for column in by_key.get(header_key(header), []):
+            if column.index not in taken:
+                return column
+    return None
+
+
+def _has_value(row: list[Any], index: int) -> bool:
+    value = row[index] if index < len(row) else None
+    return value is not None and str(value).strip() != ""
+
+
+def _header_finding(table: SheetTable, name: str, letter: str, raw: Any, problem: str) -> Finding:
+    return Finding(
+        row=table.header_row,
+        column=name,
+        column_letter=letter,
+        code=Code.HEADER_PROBLEM,
+        severity=Severity.WARNING,
+        value=raw,
+        params={"problem": problem},
+    )
