@@ -1,0 +1,203 @@
+"""Exceptions of the bridge, all rooted at ``BridgeError``.
+
+Each class has a stable ``code`` and keeps its inputs in ``params`` (strings,
+ready for a translated message template) and as attributes. ``str()`` is an
+English fallback that names the value and what to do next. Classes are grouped
+by what the caller should do::
+
+    BridgeError
+    ├── InputError                 the user's file or argument is wrong: fix it, run again
+    │   ├── SourceNotFoundError        file_not_found
+    │   ├── NotAFileError              not_a_file
+    │   ├── UnsupportedFileError       unsupported_file
+    │   ├── UnreadableFileError        unreadable_file
+    │   ├── EmptyFileError             empty_file
+    │   ├── EncodingUnknownError       encoding_unknown
+    │   ├── SheetNotFoundError         sheet_not_found
+    │   ├── NoDataSheetError           no_data_sheet
+    │   └── HeaderRowNotFoundError     header_row_not_found
+    └── OutputError                the result cannot be saved where requested
+        ├── OutputNotWritableError     output_not_writable
+        └── OutputIsSourceError        output_is_source
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, ClassVar
+
+
+class BridgeError(Exception):
+    """Root of every error the bridge reports to a user."""
+
+    code: ClassVar[str] = "bridge_error"
+
+    def __init__(self, message: str, **params: Any) -> None:
+        super().__init__(message)
+        self.params: dict[str, Any] = params
+
+
+class InputError(BridgeError):
+    """A source file, sheet or argument given by the user cannot be used."""
+
+    code = "input_error"
+
+
+class SourceNotFoundError(InputError):
+    code = "file_not_found"
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        super().__init__(
+            f"File not found: {path}. Check the path and the current directory.",
+            path=str(path),
+        )
+
+
+class NotAFileError(InputError):
+    code = "not_a_file"
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        super().__init__(
+            f"{path} is a directory, not a file. Give the path of an .xlsx or .csv file.",
+            path=str(path),
+        )
+
+
+class UnsupportedFileError(InputError):
+    code = "unsupported_file"
+
+    def __init__(self, path: Path, supported: tuple[str, ...] = (".xlsx", ".csv")) -> None:
+        self.path = path
+        self.supported = supported
+        listed = ", ".join(supported)
+        super().__init__(
+            f"Unsupported file type {path.suffix or '(no extension)'!r} for {path}. "
+            f"Use one of: {listed} (in Excel: File > Save As > Excel Workbook).",
+            path=str(path),
+            suffix=path.suffix,
+            supported=listed,
+        )
+
+
+class UnreadableFileError(InputError):
+    code = "unreadable_file"
+
+    def __init__(self, path: Path, reason: str) -> None:
+        self.path = path
+        self.reason = reason
+        super().__init__(
+            f"Cannot read {path}: {reason}. Open it in Excel, save it as .xlsx or .csv "
+            "and try again.",
+            path=str(path),
+            reason=reason,
+        )
+
+
+class EmptyFileError(InputError):
+    code = "empty_file"
+
+    def __init__(self, path: Path, sheet: str | None = None) -> None:
+        self.path = path
+        self.sheet = sheet
+        where = f"Sheet {sheet!r} of {path}" if sheet else str(path)
+        super().__init__(
+            f"{where} is empty. Check that you chose the right file and sheet.",
+            path=str(path),
+            sheet=sheet or "",
+        )
+
+
+class EncodingUnknownError(InputError):
+    code = "encoding_unknown"
+
+    def __init__(self, path: Path, tried: tuple[str, ...]) -> None:
+        self.path = path
+        self.tried = tried
+        listed = ", ".join(tried)
+        super().__init__(
+            f"Cannot decode {path} as any of: {listed}. Save it again as "
+            "'CSV UTF-8 (Comma delimited)' in Excel.",
+            path=str(path),
+            tried=listed,
+        )
+
+
+class SheetNotFoundError(InputError):
+    code = "sheet_not_found"
+
+    def __init__(self, path: Path, sheet: str, available: list[str]) -> None:
+        self.path = path
+        self.sheet = sheet
+        self.available = available
+        listed = ", ".join(repr(name) for name in available)
+        super().__init__(
+            f"Sheet {sheet!r} not found in {path}. Available sheets: {listed}.",
+            path=str(path),
+            sheet=sheet,
+            available=listed,
+        )
+
+
+class NoDataSheetError(InputError):
+    code = "no_data_sheet"
+
+    def __init__(self, path: Path, available: list[str]) -> None:
+        self.path = path
+        self.available = available
+        listed = ", ".join(repr(name) for name in available)
+        super().__init__(
+            f"{path} has no visible sheet with deal data (sheets: {listed}). "
+            "Name the sheet to read with --sheet.",
+            path=str(path),
+            available=listed,
+        )
+
+
+class HeaderRowNotFoundError(InputError):
+    code = "header_row_not_found"
+
+    def __init__(self, path: Path, header_row: int, last_row: int) -> None:
+        self.path = path
+        self.header_row = header_row
+        self.last_row = last_row
+        super().__init__(
+            f"Header row {header_row} is outside {path}, whose rows with values are "
+            f"1 to {last_row}. Set the header row in the design's sheet section.",
+            path=str(path),
+            header_row=header_row,
+            last_row=last_row,
+        )
+
+
+class OutputError(BridgeError):
+    """The result cannot be saved where the user asked."""
+
+    code = "output_error"
+
+
+class OutputNotWritableError(OutputError):
+    code = "output_not_writable"
+
+    def __init__(self, path: Path, reason: str) -> None:
+        self.path = path
+        self.reason = reason
+        super().__init__(
+            f"Cannot write {path}: {reason}. Choose another place with --output, "
+            "or close the file if Excel has it open.",
+            path=str(path),
+            reason=reason,
+        )
+
+
+class OutputIsSourceError(OutputError):
+    code = "output_is_source"
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        super().__init__(
+            f"The output {path} is the source file itself. The bridge writes results into "
+            "a new file: choose another --output, or leave it out to get '<name>.checked'.",
+            path=str(path),
+        )
