@@ -201,3 +201,22 @@ class OutputIsSourceError(OutputError):
             "a new file: choose another --output, or leave it out to get '<name>.checked'.",
             path=str(path),
         )
+
+
+class DesignFileError(InputError):
+    """The design file is missing, unreadable or has mistakes (listed in ``problems``)."""
+
+    code = "design_invalid"
+
+    def __init__(self, path: Path, problems: list[Any], reason: str | None = None) -> None:
+        self.path = path
+        self.problems = problems
+        self.reason = reason
+        count = len(problems)
+        detail = reason or f"{count} problem(s); the first is at {problems[0].key}"
+        super().__init__(
+            f"The design file {path} cannot be used: {detail}. Fix it and run again.",
+            path=str(path),
+            count=count,
+            reason=reason or "",
+        )
