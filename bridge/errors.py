@@ -220,3 +220,18 @@ class DesignFileError(InputError):
             count=count,
             reason=reason or "",
         )
+
+
+class InvalidOptionError(InputError):
+    """A command-line option has a value of the wrong form."""
+
+    code = "invalid_date_option"
+
+    def __init__(self, option: str, value: str) -> None:
+        self.option = option
+        self.value = value
+        super().__init__(
+            f"{value!r} is not a date for {option}. Write it as 2024-04-01.",
+            option=option,
+            value=value,
+        )

@@ -1,0 +1,12 @@
+"""The ``bridge`` command line: one module per command group."""
+
+from __future__ import annotations
+
+import sys
+
+from bridge.cli import validate as _validate  # noqa: F401 - registers the command
+from bridge.cli.app import cli
+
+
+def main() -> None:
+    sys.exit(cli.main(prog_name="bridge", standalone_mode=True))

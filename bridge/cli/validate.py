@@ -1,0 +1,83 @@
+"""``bridge validate``: check a sheet, write the managed columns, print a summary."""
+
+from __future__ import annotations
+
+import datetime as dt
+import sys
+from pathlib import Path
+
+import click
+
+from bridge.cli.app import EXIT_FINDINGS, EXIT_OK, cli, handle_errors, pick_language
+from bridge.cli.output import print_summary
+from bridge.errors import InvalidOptionError
+from bridge.sources import open_source
+from bridge.validation import build_writeback, load_design, today_in, write_report
+from validators.engine import validate as run_validation
+
+
+def parse_as_of(value: str | None) -> dt.date | None:
+    if value is None:
+        return None
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise InvalidOptionError("--as-of", value) from None
+
+
+@cli.command("validate")
+@click.argument("source")
+@click.option(
+    "--design",
+    "design_path",
+    type=click.Path(path_type=Path),
+    help="Design file (YAML). Default: the bundled example design.",
+)
+@click.option("--sheet", help="Tab to read. Default: the design's tab, else the first tab.")
+@click.option(
+    "--lang",
+    type=click.Choice(["ja", "en"]),
+    help="Language of messages. Default: the design's locale.",
+)
+@click.option(
+    "--as-of",
+    "as_of",
+    help="Date that day counts are measured from (YYYY-MM-DD). Default: today in the sheet's time zone.",
+)
+@click.option(
+    "--report", type=click.Path(path_type=Path), help="Write every finding as JSON to this file."
+)
+@click.option(
+    "--output",
+    type=click.Path(path_type=Path),
+    help="Result file for local sources. Default: <name>.checked.<ext> beside SOURCE.",
+)
+@click.option("--no-write", is_flag=True, help="Check only; write no result file.")
+@handle_errors
+def validate_command(
+    source: str,
+    design_path: Path | None,
+    sheet: str | None,
+    lang: str | None,
+    as_of: str | None,
+    report: Path | None,
+    output: Path | None,
+    no_write: bool,
+) -> None:  # fmt: skip
+    """Check every row of SOURCE (.xlsx, .csv or Google Sheets URL) against the design."""
+    day = parse_as_of(as_of)
+    design, _ = load_design(design_path)
+    lang = pick_language(lang, design.sheet.locale)
+    adapter = open_source(source, sheet=sheet, output=output)
+    table = adapter.read(design)
+    result = run_validation(table, design, day or today_in(table.time_zone))
+
+    written = None
+    if not no_write:
+        written = adapter.write(table, build_writeback(result, lang))
+    if report:
+        write_report(result, lang, report)
+
+    fell_back = bool(getattr(adapter, "fell_back", False))
+    print_summary(result, lang, written=written, report=report, fell_back=fell_back)
+    sys.exit(EXIT_FINDINGS if result.has_errors else EXIT_OK)

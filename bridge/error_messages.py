@@ -1,0 +1,55 @@
+"""Translated one-line texts of ``BridgeError`` codes, filled from the error's params."""
+
+from __future__ import annotations
+
+from bridge.errors import BridgeError
+from bridge.i18n import N_, gettext
+
+ERROR_TEMPLATES: dict[str, str] = {
+    "file_not_found": N_(
+        "Error: file not found: {path}. Check the path and the current directory."
+    ),
+    "not_a_file": N_(
+        "Error: {path} is a folder, not a file. Give the path of an .xlsx or .csv file."
+    ),
+    "unsupported_file": N_(
+        "Error: {path} is not a supported file type ({suffix}). Use one of: {supported}."
+    ),
+    "unreadable_file": N_(
+        "Error: cannot read {path}: {reason}. Open it in Excel, save it as .xlsx or .csv "
+        "and try again."
+    ),
+    "empty_file": N_("Error: {path} is empty. Check that you chose the right file and sheet."),
+    "encoding_unknown": N_(
+        "Error: cannot decode {path} (tried {tried}). Save it again as CSV UTF-8 in Excel."
+    ),
+    "sheet_not_found": N_(
+        "Error: sheet {sheet} not found in {path}. Available sheets: {available}."
+    ),
+    "no_data_sheet": N_(
+        "Error: {path} has no sheet with deal data (sheets: {available}). Name one with --sheet."
+    ),
+    "header_row_not_found": N_(
+        "Error: header row {header_row} is outside {path}, which has rows 1 to {last_row}. "
+        "Set header_row in the design's sheet section."
+    ),
+    "output_not_writable": N_(
+        "Error: cannot write {path}: {reason}. Choose another place with --output, or close "
+        "the file if Excel has it open."
+    ),
+    "output_is_source": N_(
+        "Error: the output {path} is the source file itself. Choose another --output."
+    ),
+    "design_invalid": N_("Error: the design file {path} cannot be used. Fix these problems:"),
+    "invalid_date_option": N_("Error: {value} is not a date for {option}. Write it as 2024-04-01."),
+}
+
+
+def error_message(error: BridgeError, lang: str) -> str:
+    """Return the error's text in ``lang``; unknown codes fall back to the English text."""
+    template = ERROR_TEMPLATES.get(error.code)
+    if template is None:
+        return str(error)
+    if error.code == "design_invalid" and error.params.get("reason"):
+        return gettext(lang, template, **error.params) + " " + str(error.params["reason"])
+    return gettext(lang, template, **error.params)
