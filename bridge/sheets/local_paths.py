@@ -1,0 +1,118 @@
+"""Checks and choices for the paths of local source and output files."""
+
+from __future__ import annotations
+
+import logging
+import os
+import uuid
+from collections.abc import Callable
+from pathlib import Path
+from typing import NamedTuple
+
+from bridge.errors import (
+    EmptyFileError,
+    NotAFileError,
+    OutputIsSourceError,
+    OutputNotWritableError,
+    SourceNotFoundError,
+    UnsupportedFileError,
+)
+
+logger = logging.getLogger(__name__)
+
+SUPPORTED_SUFFIXES = (".xlsx", ".csv")
+CHECKED_SUFFIX = ".checked"
+
+
+class DefaultOutput(NamedTuple):
+    """Output path chosen for a source, and whether it had to move to the working directory."""
+
+    path: Path
+    in_working_directory: bool
+
+
+def file_kind(path: Path) -> str:
+    """Return "xlsx" or "csv" from the path's extension, or raise UnsupportedFileError."""
+    suffix = path.suffix.lower()
+    if suffix not in SUPPORTED_SUFFIXES:
+        raise UnsupportedFileError(path, SUPPORTED_SUFFIXES)
+    return suffix.removeprefix(".")
+
+
+def check_source(path: Path) -> str:
+    """Return the kind of a readable, non-empty source file, or raise an InputError."""
+    if not path.exists():
+        raise SourceNotFoundError(path)
+    if path.is_dir():
+        raise NotAFileError(path)
+    kind = file_kind(path)
+    if path.stat().st_size == 0:
+        raise EmptyFileError(path)
+    return kind
+
+
+def is_writable_directory(directory: Path) -> bool:
+    """Return True when new files can be created in ``directory``."""
+    return directory.is_dir() and os.access(directory, os.W_OK | os.X_OK)
+
+
+def is_checked_file(path: Path) -> bool:
+    """Return True for a file the bridge wrote, named ``<stem>.checked<suffix>``."""
+    return path.stem.endswith(CHECKED_SUFFIX)
+
+
+def check_output(output: Path, source: Path) -> str:
+    """Return the kind of ``output`` after checking that the bridge may write it.
+
+    The output may be the source itself only when the source is a ``.checked``
+    file, because openpyxl drops parts of a workbook that it does not support
+    (shapes, form controls, threaded comments) and the user's original must
+    stay as it was.
+    """
+    if output.is_dir():
+        raise OutputNotWritableError(output, "it is a directory")
+    kind = file_kind(output)
+    if output.resolve() == source.resolve() and not is_checked_file(source):
+        raise OutputIsSourceError(output)
+    directory = output.parent
+    if not directory.is_dir():
+        raise OutputNotWritableError(output, f"the directory {directory} does not exist")
+    if not is_writable_directory(directory):
+        raise OutputNotWritableError(output, f"no permission to write in {directory}")
+    return kind
+
+
+def default_output_path(source: Path) -> DefaultOutput:
+    """Return ``<stem>.checked<suffix>`` beside ``source``, or in the working directory.
+
+    A source that already is a ``.checked`` file maps to itself, so running the
+    bridge on its own output rewrites that file. When the source's directory
+    is not writable, the path moves to the current working directory and
+    ``in_working_directory`` is True.
+    """
+    name = (
+        source.name if is_checked_file(source) else f"{source.stem}{CHECKED_SUFFIX}{source.suffix}"
+    )
+    beside = source.with_name(name)
+    if is_writable_directory(beside.parent):
+        return DefaultOutput(beside, in_working_directory=False)
+
+    fallback = Path.cwd() / name
+    logger.warning("Cannot write in %s, so the output goes to %s", beside.parent, fallback)
+    return DefaultOutput(fallback, in_working_directory=True)
+
+
+def replace_atomically(path: Path, write: Callable[[Path], None]) -> None:
+    """Call ``write`` on a temporary file beside ``path``, then move it onto ``path``.
+
+    A failed write leaves any earlier ``path`` as it was. Raises
+    OutputNotWritableError when the file cannot be created or replaced.
+    """
+    temporary = path.with_name(f".{path.name}.{uuid.uuid4().hex}.tmp")
+    try:
+        write(temporary)
+        os.replace(temporary, path)
+    except OSError as error:
+        raise OutputNotWritableError(path, error.strerror or str(error)) from error
+    finally:
+        temporary.unlink(missing_ok=True)

@@ -1,0 +1,96 @@
+"""What an adapter writes back into a sheet after a run, independent of the file format."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from bridge.sheets.managed import HEADER_LANGUAGES, STATE_SHEET
+from validators.table import ManagedColumn, SheetTable
+
+_INVALID_TITLE = re.compile(r"[\[\]:*?/\\]")
+
+
+@dataclass(frozen=True, slots=True)
+class CellMark:
+    """Highlight and note for one user cell with a problem."""
+
+    row_position: int  # 0-based index into SheetTable.rows
+    column_index: int  # 0-based index into SheetTable.headers
+    severity: Literal["error", "warning"]
+    note: str
+
+
+@dataclass
+class WriteBack:
+    """Results of one run, ready to be written into the sheet."""
+
+    # One value per data row of the table, in row order. Managed columns left
+    # out here keep their current cells.
+    columns: dict[ManagedColumn, list[Any]]
+    lang: str = "ja"  # header language of managed columns that get added
+    marks: list[CellMark] = field(default_factory=list)
+    # Whole tabs (title -> rows of cells), replaced on every run.
+    extra_sheets: dict[str, list[list[Any]]] = field(default_factory=dict)
+    hidden: set[ManagedColumn] = field(default_factory=set)
+
+
+def check_writeback(table: SheetTable, result: WriteBack) -> None:
+    """Raise ValueError when ``result`` does not fit ``table``.
+
+    Every column needs one value per data row, and every mark must point into
+    the table. These are programming errors, so they are not user-facing.
+    """
+    if result.lang not in HEADER_LANGUAGES:
+        raise ValueError(f"lang must be one of {HEADER_LANGUAGES}, got {result.lang!r}")
+    for column, values in result.columns.items():
+        if len(values) != len(table.rows):
+            raise ValueError(
+                f"managed column {column.value!r} has {len(values)} values "
+                f"for {len(table.rows)} data rows"
+            )
+    for mark in result.marks:
+        if not 0 <= mark.row_position < len(table.rows):
+            raise ValueError(f"mark row_position {mark.row_position} is outside the data rows")
+        if not 0 <= mark.column_index < len(table.headers):
+            raise ValueError(f"mark column_index {mark.column_index} is outside the headers")
+        if mark.severity not in ("error", "warning"):
+            raise ValueError(f"mark severity must be 'error' or 'warning', got {mark.severity!r}")
+    for name in result.extra_sheets:
+        check_sheet_title(name, table.title)
+
+
+def check_sheet_title(name: str, data_title: str) -> None:
+    """Raise ValueError unless ``name`` is a valid title for an extra tab.
+
+    Excel limits titles to 31 characters and rejects []:*?/\\ and a leading
+    or trailing apostrophe.
+    """
+    if not name or len(name) > 31 or _INVALID_TITLE.search(name) or name.strip("'") != name:
+        raise ValueError(f"{name!r} is not a valid sheet title")
+    if name in (data_title, STATE_SHEET):
+        raise ValueError(f"extra sheet {name!r} would replace the {name!r} tab")
+
+
+def plan_column_positions(
+    table: SheetTable, columns: Iterable[ManagedColumn], first_free: int
+) -> dict[ManagedColumn, int]:
+    """Return the 0-based index where each of ``columns`` is written.
+
+    A column the table already has keeps its place. The others are appended
+    from index ``first_free`` on, in ``ManagedColumn`` display order.
+    """
+    wanted = set(columns)
+    positions: dict[ManagedColumn, int] = {}
+    next_index = first_free
+    for column in ManagedColumn:
+        if column not in wanted:
+            continue
+        if column in table.managed:
+            positions[column] = table.managed[column]
+        else:
+            positions[column] = next_index
+            next_index += 1
+    return positions
