@@ -67,12 +67,12 @@ class _Fields(dict):
         return "{" + key + "}"
 
 
-def gettext(lang: str, message: str, **params: object) -> str:
+def gettext(lang: str, message: str, /, **params: object) -> str:
     """Translate ``message`` into ``lang`` and fill its ``{name}`` fields."""
     text = translations(normalize_language(lang)).gettext(message)
     return text.format_map(_Fields(params)) if params else text
 
 
-def ngettext(lang: str, singular: str, plural: str, count: int, **params: object) -> str:
+def ngettext(lang: str, singular: str, plural: str, count: int, /, **params: object) -> str:
     text = translations(normalize_language(lang)).ngettext(singular, plural, count)
     return text.format_map(_Fields(params, count=count))

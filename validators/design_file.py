@@ -52,7 +52,8 @@ def load_design_text(text: str, source: str | None = None) -> Design:
     try:
         design = Design.model_validate(data)
     except ValidationError as error:
-        problems = [_problem_from_pydantic(item, lines) for item in error.errors()]
+        items = _innermost(error.errors())
+        problems = [_problem_from_pydantic(item, lines) for item in items]
         raise DesignError(problems, source) from None
 
     problems = list(check_references(design, lines))
@@ -105,6 +106,16 @@ def _line_for(path: KeyPath, lines: dict[KeyPath, int]) -> int | None:
         if line is not None:
             return line
     return None
+
+
+def _innermost(items: list[Any]) -> list[Any]:
+    """Drop errors on a container caused by an error inside it (e.g. a list too short)."""
+    locs = [tuple(item["loc"]) for item in items]
+    return [
+        item
+        for item, loc in zip(items, locs, strict=True)
+        if not any(other != loc and other[: len(loc)] == loc for other in locs)
+    ]
 
 
 def _problem_from_pydantic(item: Any, lines: dict[KeyPath, int]) -> DesignProblem:
