@@ -87,9 +87,11 @@ def bind_columns(table: SheetTable, design: Design) -> Binding:
             binding.by_property[prop.name] = column
             bound_indexes.add(column.index)
 
+    # Blank and duplicate headers were reported above; a once-named column the
+    # design does not know gets one warning, not one per row.
+    generated = {finding.column for finding in findings}
     for column in columns:
-        has_data = any(_has_value(row, column.index) for row in table.rows)
-        if column.index not in bound_indexes and (has_data or not column.name.startswith("(")):
+        if column.index not in bound_indexes and column.name not in generated:
             findings.append(
                 _header_finding(table, column.name, column.letter, column.name, "unknown")
             )
@@ -102,11 +104,6 @@ def _find_column(prop: Property, by_key: dict[str, list[Column]], taken: set[int
             if column.index not in taken:
                 return column
     return None
-
-
-def _has_value(row: list[Any], index: int) -> bool:
-    value = row[index] if index < len(row) else None
-    return value is not None and str(value).strip() != ""
 
 
 def _header_finding(table: SheetTable, name: str, letter: str, raw: Any, problem: str) -> Finding:
