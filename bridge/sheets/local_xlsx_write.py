@@ -266,6 +266,10 @@ def apply_writeback(
     save_state(workbook, state)
     restore_active_sheet(workbook, active, worksheet)
 
+    # openpyxl saves formulas without their cached results, so Excel must
+    # recalculate them when it opens the file.
+    workbook.calculation.fullCalcOnLoad = True
+
 
 def save_workbook(workbook: Workbook, output: Path) -> None:
     """Save ``workbook`` to ``output`` through a temporary file."""
