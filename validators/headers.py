@@ -25,7 +25,7 @@ class Column:
 
 @dataclass
 class Binding:
-    """Which sheet column holds each design property."""
+    """Map of design properties to the sheet columns that contain them."""
 
     columns: list[Column]  # user columns (managed ones excluded)
     by_property: dict[str, Column] = field(default_factory=dict)
