@@ -1,0 +1,163 @@
+"""Cell normalisation: raw spreadsheet cells to typed values, one column at a time.
+
+``normalize_column`` reads a column as one property type (``kind``) and
+reports, per cell, the value and whether the cell is empty, invalid or a
+spreadsheet error value. No I/O happens here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+
+import numpy as np
+import pandas as pd
+
+from validators.normalize.choices import parse_bool, parse_enum
+from validators.normalize.contact import parse_email, parse_phone, parse_url
+from validators.normalize.core import (
+    FORMULA_ERRORS,
+    Cells,
+    Normalized,
+    OptionSpec,
+    Parsed,
+    clean_text,
+    is_blank,
+    prepare,
+)
+from validators.normalize.dates import parse_date, parse_datetime
+from validators.normalize.identifiers import (
+    corporate_check_digit,
+    parse_corporate_number,
+    parse_postal_code,
+)
+from validators.normalize.keys import company_match_key, email_match_key
+from validators.normalize.numbers import parse_number, parse_percent
+
+__all__ = [
+    "FORMULA_ERRORS",
+    "KINDS",
+    "Normalized",
+    "OptionSpec",
+    "clean_text",
+    "company_match_key",
+    "corporate_check_digit",
+    "email_match_key",
+    "is_blank",
+    "normalize_column",
+]
+
+KINDS = frozenset(
+    {
+        "text",
+        "number",
+        "currency",
+        "percent",
+        "date",
+        "datetime",
+        "bool",
+        "enum",
+        "email",
+        "phone",
+        "url",
+        "postal_code",
+        "corporate_number",
+    }
+)
+
+
+def normalize_column(
+    series: pd.Series,
+    kind: str,
+    *,
+    options: Sequence[OptionSpec] = (),
+    blank_values: Collection[str] | None = (),
+    time_zone: str = "Asia/Tokyo",
+    phone_region: str = "JP",
+) -> Normalized:
+    """Read every cell of ``series`` as a value of property type ``kind``.
+
+    Output values by kind: float64 for number, currency and percent (percent
+    as a fraction, 12% -> 0.12); naive datetime64[ns] at midnight for date;
+    datetime64[ns, time_zone] for datetime; object (True/False/None) for
+    bool; object (str/None) for all others. ``blank_values`` are texts that
+    mean "blank" in this column, compared ignoring case and width.
+
+    Raises ValueError for an unknown kind.
+    """
+    if kind not in KINDS:
+        raise ValueError(f"unknown property type {kind!r}; expected one of {sorted(KINDS)}")
+    column = prepare(series, blank_values)
+    pending = ~column.empty & ~column.formula_error
+    parsed = _parse(
+        column.cells.subset(pending),
+        kind,
+        options=options,
+        time_zone=time_zone,
+        phone_region=phone_region,
+    )
+
+    count = len(column.cells)
+    values = np.full(count, _missing_value(parsed.values.dtype), dtype=parsed.values.dtype)
+    values[pending] = parsed.values
+    invalid = np.zeros(count, dtype=bool)
+    invalid[pending] = parsed.invalid
+
+    expand = column.distinct.expand
+    index = series.index
+    result_values = pd.Series(expand(values, _missing_value(values.dtype)), index=index)
+    suggestion = None
+    if parsed.suggestion is not None and np.not_equal(parsed.suggestion, None).any():
+        suggestions = np.full(count, None, dtype=object)
+        suggestions[pending] = parsed.suggestion
+        suggestion = pd.Series(expand(suggestions, None), index=index, dtype=object)
+    if kind == "datetime":
+        result_values = result_values.dt.tz_localize("UTC").dt.tz_convert(time_zone)
+    return Normalized(
+        values=result_values,
+        empty=pd.Series(expand(column.empty, True), index=index, dtype=bool),
+        invalid=pd.Series(expand(invalid, False), index=index, dtype=bool),
+        formula_error=pd.Series(expand(column.formula_error, False), index=index, dtype=bool),
+        suggestion=suggestion,
+    )
+
+
+def _missing_value(dtype: np.dtype) -> object:
+    if dtype.kind == "M":
+        return np.datetime64("NaT", "ns")
+    if dtype.kind == "f":
+        return np.nan
+    return None
+
+
+def _parse(
+    cells: Cells,
+    kind: str,
+    *,
+    options: Sequence[OptionSpec],
+    time_zone: str,
+    phone_region: str,
+) -> Parsed:
+    if kind in ("number", "currency"):
+        return parse_number(cells)
+    if kind == "percent":
+        return parse_percent(cells)
+    if kind == "date":
+        return parse_date(cells, time_zone)
+    if kind == "datetime":
+        return parse_datetime(cells, time_zone)
+    if kind == "bool":
+        return parse_bool(cells)
+    if kind == "enum":
+        return parse_enum(cells, options)
+    if kind == "email":
+        return parse_email(cells)
+    if kind == "phone":
+        return parse_phone(cells, phone_region)
+    if kind == "url":
+        return parse_url(cells)
+    if kind == "postal_code":
+        return parse_postal_code(cells)
+    if kind == "corporate_number":
+        return parse_corporate_number(cells)
+    # text: the cleaned text itself, never invalid.
+    return Parsed(cells.text.copy(), np.zeros(len(cells), dtype=bool))

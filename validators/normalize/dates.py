@@ -1,0 +1,401 @@
+"""Date and datetime cells: ISO and Japanese forms, Japanese eras, English month names, serials.
+
+Every cell is first read as either a wall-clock time (naive: no zone given,
+so it is in the sheet's time zone) or an instant (a zone or offset was given,
+or a tz-aware datetime object). ``parse_date`` and ``parse_datetime`` then
+turn both into their output form.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from validators.normalize.core import (
+    CATEGORY_NUMBER,
+    CATEGORY_OTHER,
+    CATEGORY_STR,
+    CATEGORY_TEMPORAL,
+    Cells,
+    Parsed,
+    nfkc,
+    transform_joined,
+)
+
+NAT = np.datetime64("NaT", "ns")
+
+# Spreadsheet serial dates count days since 1899-12-30 (Google Sheets, and
+# Excel from 1900-03-01 on). Serials 2..110000 span 1900-01-01..2201-02-13;
+# other numbers in a date column are not dates.
+SERIAL_EPOCH = np.datetime64("1899-12-30", "ns")
+MIN_SERIAL = 2
+MAX_SERIAL = 110_000
+NANOSECONDS_PER_DAY = 86_400 * 10**9
+
+# Dates outside this range are rejected as typos (0224-04-01, 20224-04-01).
+MIN_DATE = np.datetime64("1800-01-01", "ns")
+MAX_DATE = np.datetime64("2201-01-01", "ns")  # exclusive
+
+
+@dataclass(frozen=True)
+class Era:
+    name: str
+    letter: str
+    first_day: dt.date
+    last_day: dt.date | None  # None while the era lasts
+
+
+# Meiji dates before 1873-01-01 (Meiji 6) are in the old lunisolar calendar,
+# which this module does not convert, so the Meiji range starts there.
+ERAS = (
+    Era("令和", "R", dt.date(2019, 5, 1), None),
+    Era("平成", "H", dt.date(1989, 1, 8), dt.date(2019, 4, 30)),
+    Era("昭和", "S", dt.date(1926, 12, 25), dt.date(1989, 1, 7)),
+    Era("大正", "T", dt.date(1912, 7, 30), dt.date(1926, 12, 24)),
+    Era("明治", "M", dt.date(1873, 1, 1), dt.date(1912, 7, 29)),
+)
+_ERA_BY_NAME = {era.name: era for era in ERAS} | {era.letter.lower(): era for era in ERAS}
+
+_MONTHS = {
+    name: number
+    for number, names in enumerate(
+        [
+            ("jan", "january"),
+            ("feb", "february"),
+            ("mar", "march"),
+            ("apr", "april"),
+            ("may",),
+            ("jun", "june"),
+            ("jul", "july"),
+            ("aug", "august"),
+            ("sep", "sept", "september"),
+            ("oct", "october"),
+            ("nov", "november"),
+            ("dec", "december"),
+        ],
+        start=1,
+    )
+    for name in names
+}
+
+# Date parts, tried in order at the start of the (NFKC) text. Each yields the
+# groups y, m, d (or era, y, m, d, or mon for a month name).
+_ERA_ALTERNATIVES = "|".join([era.name for era in ERAS] + [era.letter for era in ERAS])
+_DATE_PATTERNS = [
+    re.compile(r"(?P<y>\d{4})(?P<sep>[-/.])(?P<m>\d{1,2})(?P=sep)(?P<d>\d{1,2})"),
+    re.compile(r"(?P<y>\d{4})\s*年\s*(?P<m>\d{1,2})\s*月\s*(?P<d>\d{1,2})\s*日"),
+    re.compile(r"(?P<y>\d{4})(?P<m>\d{2})(?P<d>\d{2})(?!\d)"),
+    re.compile(
+        rf"(?P<era>{_ERA_ALTERNATIVES})\s*(?P<y>元|\d{{1,2}})\s*"
+        r"(?:年\s*(?P<m>\d{1,2})\s*月\s*(?P<d>\d{1,2})\s*日"
+        r"|(?P<sep>[-/.])(?P<m2>\d{1,2})(?P=sep)(?P<d2>\d{1,2}))",
+        re.IGNORECASE,
+    ),
+    # 01-Jan-2015, 1 January 2015, 1st Jan. 2015
+    re.compile(
+        r"(?P<d>\d{1,2})(?:st|nd|rd|th)?[-\s]\s*(?P<mon>[a-z]{3,9})\.?(?:[-\s]|,\s*)\s*(?P<y>\d{4})",
+        re.IGNORECASE,
+    ),
+    # Jan 1, 2015, January 1 2015, Jan-01-2015
+    re.compile(
+        r"(?P<mon>[a-z]{3,9})\.?[-\s]\s*(?P<d>\d{1,2})(?:st|nd|rd|th)?,?[-\s]\s*(?P<y>\d{4})",
+        re.IGNORECASE,
+    ),
+]
+
+# A weekday after the date, as in 2024/4/1(月) or 2024年4月1日（月曜日）.
+_WEEKDAY_RE = re.compile(r"\s*\(\s*(?:[月火水木金土日](?:曜日?)?|[a-z]{3}\.?)\s*\)", re.IGNORECASE)
+
+_TIME_PATTERNS = [
+    re.compile(
+        r"(?P<ampm>午前|午後|am|pm)?\s*(?P<h>\d{1,2}):(?P<mi>\d{2})"
+        r"(?::(?P<s>\d{2})(?:[.,](?P<f>\d{1,9}))?)?\s*(?P<ampm2>am|pm|a\.m\.|p\.m\.)?",
+        re.IGNORECASE,
+    ),
+    re.compile(
+        r"(?P<ampm>午前|午後)?\s*(?P<h>\d{1,2})\s*時(?:\s*(?P<mi>\d{1,2})\s*分"
+        r"(?:\s*(?P<s>\d{1,2})\s*秒)?)?"
+    ),
+]
+_ZONE_RE = re.compile(r"\s*(?P<z>Z|[+-]\d{2}(?::?\d{2})?|UTC|GMT|JST)", re.IGNORECASE)
+_NAMED_OFFSETS = {"z": 0, "utc": 0, "gmt": 0, "jst": 9 * 60}
+_SERIAL_TEXT_RE = re.compile(r"\d+(?:\.\d+)?")
+
+# Fast path for the common forms: after the batch rewrite below, these go
+# through pandas' vectorised ISO 8601 parser in one call.
+_ISO_SHAPE_RE = re.compile(r"\d{4}-\d{1,2}-\d{1,2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?)?")
+_SLASHED_RE = re.compile(r"(^|\x00)(\d{4})([/.])(\d{1,2})\3(\d{1,2})(?=[T \x00]|$)")
+_KANJI_DATE_RE = re.compile(r"(^|\x00)(\d{4})年(\d{1,2})月(\d{1,2})日(?=\x00|$)")
+
+
+@dataclass(frozen=True)
+class TimeValue:
+    """A parsed cell: wall-clock time, plus the UTC offset in minutes if one was given."""
+
+    wall: dt.datetime
+    offset_minutes: int | None = None
+
+
+def parse_time_text(text: str) -> TimeValue | None:
+    """Parse one NFKC-normalised date or datetime text; return None when it is none."""
+    for pattern in _DATE_PATTERNS:
+        match = pattern.match(text)
+        if match is not None:
+            date = _date_from_match(match)
+            if date is None:
+                return None
+            return _with_time(date, text[match.end() :])
+    if _SERIAL_TEXT_RE.fullmatch(text):
+        return _serial_value(float(text))
+    return None
+
+
+def _date_from_match(match: re.Match[str]) -> dt.date | None:
+    groups = match.groupdict()
+    try:
+        if groups.get("era"):
+            return _era_date(
+                groups["era"], groups["y"], groups["m"] or groups["m2"], groups["d"] or groups["d2"]
+            )
+        if groups.get("mon"):
+            month = _MONTHS.get(groups["mon"].lower())
+            if month is None:
+                return None
+            return dt.date(int(groups["y"]), month, int(groups["d"]))
+        return dt.date(int(groups["y"]), int(groups["m"]), int(groups["d"]))
+    except ValueError:  # no such day, such as 2024-02-30
+        return None
+
+
+def _era_date(name: str, year: str, month: str, day: str) -> dt.date | None:
+    """Convert an era date (令和6年4月1日, H31.4.30) to the Gregorian date, None if outside the era."""
+    era = _ERA_BY_NAME[name.lower()] if name.isascii() else _ERA_BY_NAME[name]
+    era_year = 1 if year == "元" else int(year)
+    if era_year < 1:
+        return None
+    date = dt.date(era.first_day.year + era_year - 1, int(month), int(day))
+    if date < era.first_day or (era.last_day is not None and date > era.last_day):
+        return None
+    return date
+
+
+def _with_time(date: dt.date, rest: str) -> TimeValue | None:
+    """Add the time and zone that follow the date part; None when the rest is not one."""
+    weekday = _WEEKDAY_RE.match(rest)
+    if weekday is not None:
+        rest = rest[weekday.end() :]
+    rest = rest.strip()
+    if not rest:
+        return TimeValue(dt.datetime(date.year, date.month, date.day))
+    if rest[0] in "Tt":
+        rest = rest[1:]
+
+    for pattern in _TIME_PATTERNS:
+        match = pattern.match(rest)
+        if match is not None:
+            break
+    else:
+        return None
+    hour = _hour(match)
+    groups = match.groupdict()
+    fraction = (groups.get("f") or "").ljust(6, "0")[:6]
+    try:
+        wall = dt.datetime(
+            date.year,
+            date.month,
+            date.day,
+            hour,
+            int(groups["mi"] or 0),
+            int(groups["s"] or 0),
+            int(fraction),
+        )
+    except ValueError:  # 25:00, 10:61 and the like
+        return None
+
+    rest = rest[match.end() :]
+    if not rest.strip():
+        return TimeValue(wall)
+    zone = _ZONE_RE.fullmatch(rest)
+    if zone is None:
+        return None
+    return TimeValue(wall, _offset_minutes(zone["z"]))
+
+
+def _hour(match: re.Match[str]) -> int:
+    """Return the 24-hour clock hour, or -1 (rejected later) for a 12-hour value out of range."""
+    hour = int(match["h"])
+    marker = (match["ampm"] or match.groupdict().get("ampm2") or "").lower().replace(".", "")
+    if not marker:
+        return hour
+    if hour > 12:
+        return -1
+    if marker in ("pm", "午後"):
+        return hour % 12 + 12
+    return hour % 12
+
+
+def _offset_minutes(zone: str) -> int:
+    named = _NAMED_OFFSETS.get(zone.lower())
+    if named is not None:
+        return named
+    sign = -1 if zone[0] == "-" else 1
+    digits = zone[1:].replace(":", "")
+    return sign * (int(digits[:2]) * 60 + int(digits[2:] or 0))
+
+
+def _serial_value(serial: float) -> TimeValue | None:
+    if not MIN_SERIAL <= serial <= MAX_SERIAL:
+        return None
+    milliseconds = round(serial * 86_400_000)
+    return TimeValue(dt.datetime(1899, 12, 30) + dt.timedelta(milliseconds=milliseconds))
+
+
+@dataclass
+class _Readings:
+    """Per cell: wall-clock time, or UTC instant, both datetime64[ns]; NaT where not that."""
+
+    wall: np.ndarray
+    instant: np.ndarray
+
+    @classmethod
+    def empty(cls, count: int) -> _Readings:
+        return cls(np.full(count, NAT), np.full(count, NAT))
+
+
+def _read_cells(cells: Cells) -> _Readings:
+    readings = _Readings.empty(len(cells))
+    numbers = cells.mask(CATEGORY_NUMBER)
+    if numbers.any():
+        readings.wall[numbers] = _read_numbers(cells.raw[numbers].astype(np.float64))
+    temporal = cells.mask(CATEGORY_TEMPORAL)
+    if temporal.any():
+        wall, instant = _read_temporal(cells.raw[temporal])
+        readings.wall[temporal] = wall
+        readings.instant[temporal] = instant
+    textual = cells.mask(CATEGORY_STR) | cells.mask(CATEGORY_OTHER)
+    if textual.any():
+        wall, instant = _read_strings(cells.text[textual].tolist())
+        readings.wall[textual] = wall
+        readings.instant[textual] = instant
+    return readings
+
+
+def _read_numbers(numbers: np.ndarray) -> np.ndarray:
+    """Read serial numbers, and 8-digit numbers as YYYYMMDD (20240401)."""
+    wall = np.full(len(numbers), NAT)
+    serial = (numbers >= MIN_SERIAL) & (numbers <= MAX_SERIAL)
+    milliseconds = np.round(numbers[serial] * 86_400_000).astype(np.int64)
+    wall[serial] = SERIAL_EPOCH + milliseconds.astype("timedelta64[ms]")
+
+    compact = (numbers >= 10_000_000) & (numbers <= 99_999_999) & (numbers == np.floor(numbers))
+    if compact.any():
+        digits = numbers[compact].astype(np.int64)
+        parts = pd.DataFrame(
+            {"year": digits // 10_000, "month": digits // 100 % 100, "day": digits % 100}
+        )
+        wall[compact] = pd.to_datetime(parts, errors="coerce").to_numpy("datetime64[ns]")
+    return wall
+
+
+def _read_temporal(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Read date, datetime, Timestamp and datetime64 objects."""
+    wall = np.full(len(values), NAT)
+    instant = np.full(len(values), NAT)
+    aware = np.fromiter(
+        (getattr(value, "tzinfo", None) is not None for value in values), bool, len(values)
+    )
+    if (~aware).any():
+        wall[~aware] = _to_ns(pd.to_datetime(values[~aware].tolist()))
+    if aware.any():
+        converted = pd.to_datetime(values[aware].tolist(), utc=True).tz_localize(None)
+        instant[aware] = _to_ns(converted)
+    return wall, instant
+
+
+def _to_ns(index: pd.DatetimeIndex) -> np.ndarray:
+    """Return datetime64[ns] values, NaT for those outside MIN_DATE..MAX_DATE."""
+    inside = (index >= pd.Timestamp(MIN_DATE)) & (index < pd.Timestamp(MAX_DATE))
+    values = np.full(len(index), NAT)
+    values[inside] = index[inside].as_unit("ns").to_numpy()
+    return values
+
+
+def _read_strings(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    count = len(texts)
+    wall = np.full(count, NAT)
+    instant = np.full(count, NAT)
+    normal = nfkc(texts)
+
+    # Fast path: rewrite 2024/4/1, 2024.4.1 and 2024年4月1日 to 2024-4-1, then
+    # parse every ISO-shaped text in one pandas call.
+    rewritten = transform_joined(normal, _rewrite_to_iso)
+    shaped = np.fromiter(
+        (_ISO_SHAPE_RE.fullmatch(text) is not None for text in rewritten), bool, count
+    )
+    if shaped.any():
+        candidates = pd.Series(
+            [text for text, ok in zip(rewritten, shaped, strict=True) if ok], dtype=object
+        )
+        parsed = pd.to_datetime(candidates, format="ISO8601", errors="coerce")
+        wall[shaped] = _to_ns(pd.DatetimeIndex(parsed))
+
+    # Everything else, one text at a time: eras, English month names, zones.
+    for position in np.flatnonzero(np.isnat(wall)):
+        value = parse_time_text(normal[position])
+        if value is None:
+            continue
+        if value.offset_minutes is None:
+            wall[position] = _checked(value.wall)
+        else:
+            utc = value.wall - dt.timedelta(minutes=value.offset_minutes)
+            instant[position] = _checked(utc)
+    return wall, instant
+
+
+def _rewrite_to_iso(joined: str) -> str:
+    joined = _SLASHED_RE.sub(r"\1\2-\4-\5", joined)
+    return _KANJI_DATE_RE.sub(r"\1\2-\3-\4", joined)
+
+
+def _checked(value: dt.datetime) -> np.datetime64:
+    stamp = np.datetime64(value, "ns")
+    return stamp if MIN_DATE <= stamp < MAX_DATE else NAT
+
+
+def parse_date(cells: Cells, time_zone: str) -> Parsed:
+    """Parse date cells to naive datetime64[ns] at midnight.
+
+    A value with a zone or offset is converted to ``time_zone`` first, so
+    2024-04-01T20:00Z is 2024-04-02 in Asia/Tokyo.
+    """
+    readings = _read_cells(cells)
+    wall = readings.wall
+    aware = ~np.isnat(readings.instant)
+    if aware.any():
+        local = pd.DatetimeIndex(readings.instant[aware]).tz_localize("UTC").tz_convert(time_zone)
+        wall[aware] = local.tz_localize(None).as_unit("ns").to_numpy()
+    dates = wall.astype("datetime64[D]").astype("datetime64[ns]")
+    return Parsed(dates, np.isnat(dates))
+
+
+def parse_datetime(cells: Cells, time_zone: str) -> Parsed:
+    """Parse datetime cells to UTC instants as datetime64[ns].
+
+    A value without a zone is a wall-clock time in ``time_zone``; a date
+    alone is midnight there. In a daylight-saving gap the time moves forward,
+    and in a repeated hour the first occurrence wins.
+    """
+    readings = _read_cells(cells)
+    instant = readings.instant
+    naive = ~np.isnat(readings.wall)
+    if naive.any():
+        wall = pd.DatetimeIndex(readings.wall[naive])
+        local = wall.tz_localize(
+            time_zone, ambiguous=np.ones(len(wall), dtype=bool), nonexistent="shift_forward"
+        )
+        instant[naive] = local.tz_convert("UTC").tz_localize(None).as_unit("ns").to_numpy()
+    return Parsed(instant, np.isnat(instant))

@@ -1,0 +1,202 @@
+"""Number, currency and percent cells: Japanese amount notation included."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pandas as pd
+
+from validators.normalize.core import (
+    CATEGORY_NUMBER,
+    CATEGORY_OTHER,
+    CATEGORY_STR,
+    Cells,
+    Parsed,
+    nfkc,
+    transform_joined,
+)
+
+# A plain decimal number whose thousands separators, if any, group by three.
+_DECIMAL = r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|\.\d+"
+_PLAIN_RE = re.compile(rf"(?:{_DECIMAL})(?:e[+-]?\d+)?", re.IGNORECASE)
+
+# Japanese units: 兆 1e12, 億 1e8 and 万 1e4 each start a new group of four
+# digits; 千 and 百 count inside a group ("2千万" is 2000 x 1e4).
+_LARGE_UNITS = {"兆": 1e12, "億": 1e8, "万": 1e4}
+_SMALL_UNITS = {"千": 1e3, "百": 1e2}
+_UNIT_TOKEN_RE = re.compile(rf"({_DECIMAL})?([兆億万千百])")
+_UNIT_REST_RE = re.compile(_DECIMAL)
+
+# Minus signs: ASCII, U+2212 MINUS SIGN, and the triangles of Japanese
+# accounting (▲ and △ both mark a negative amount).
+_MINUS_SIGNS = "-\u2212▲△"
+# "\" shows as the yen sign in Japanese fonts, so sheets typed on Japanese
+# keyboards contain "\1,000".
+_CURRENCY_PREFIXES = ("¥", "$", "\\")
+_CURRENCY_SUFFIXES = ("円",)
+
+# Batch simplification of the common forms before the bulk float conversion:
+# drop well-placed thousands separators, a leading currency sign and a trailing 円.
+_THOUSANDS_RE = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")
+_PREFIX_RE = re.compile(r"(^|\x00)[¥$\\]\s*")
+_SUFFIX_RE = re.compile(r"\s*円(?=\x00|$)")
+
+
+def _simplify(joined: str) -> str:
+    joined = _THOUSANDS_RE.sub("", joined)
+    joined = _PREFIX_RE.sub(r"\1", joined)
+    return _SUFFIX_RE.sub("", joined)
+
+
+def parse_amount_text(text: str) -> float | None:
+    """Parse an amount such as "¥1,200", "▲500", "(1,000)" or "1億2000万円" (NFKC text).
+
+    Return None when the text is not an amount.
+    """
+    text = text.strip()
+    negative = False
+    if len(text) > 2 and text[0] == "(" and text[-1] == ")":
+        negative = True
+        text = text[1:-1].strip()
+
+    # Sign and currency may come in either order: "-¥100", "¥-100", "▲100円".
+    for _ in range(2):
+        if text and text[0] in _MINUS_SIGNS:
+            if negative:
+                return None
+            negative = True
+            text = text[1:].lstrip()
+        elif text[:1] == "+":
+            text = text[1:].lstrip()
+        if text.startswith(_CURRENCY_PREFIXES):
+            text = text[1:].lstrip()
+    if text.endswith(_CURRENCY_SUFFIXES):
+        text = text[:-1].rstrip()
+    if not text:
+        return None
+
+    if _PLAIN_RE.fullmatch(text):
+        number = float(text.replace(",", ""))
+    else:
+        number = _parse_units(text)
+        if number is None:
+            return None
+    return -number if negative else number
+
+
+def _parse_units(text: str) -> float | None:
+    """Parse a number written with 兆/億/万/千/百, such as "1億2000万" or "3.5万"."""
+    total = 0.0
+    group = 0.0  # the part below the next large unit
+    last_large = float("inf")
+    last_small = float("inf")
+    position = 0
+    for match in _UNIT_TOKEN_RE.finditer(text):
+        if match.start() != position:
+            return None
+        digits, unit = match.groups()
+        number = float(digits.replace(",", "")) if digits else None
+        if unit in _LARGE_UNITS:
+            scale = _LARGE_UNITS[unit]
+            coefficient = group + (number or 0.0)
+            if scale >= last_large or coefficient == 0:
+                return None
+            total += coefficient * scale
+            group = 0.0
+            last_large = scale
+            last_small = float("inf")
+        else:
+            scale = _SMALL_UNITS[unit]
+            if scale >= last_small:
+                return None
+            group += (1.0 if number is None else number) * scale
+            last_small = scale
+        position = match.end()
+    if position == 0:
+        return None
+    rest = text[position:]
+    if rest:
+        if not _UNIT_REST_RE.fullmatch(rest):
+            return None
+        group += float(rest.replace(",", ""))
+    return total + group
+
+
+def _bulk_float(texts: list[str]) -> np.ndarray:
+    """Convert texts to float64, NaN where a text is not a plain number."""
+    values = np.array(texts, dtype=object)
+    try:
+        numbers = values.astype(np.float64)
+    except ValueError:
+        numbers = pd.to_numeric(values, errors="coerce").astype(np.float64)
+    # float() also reads "nan", "inf" and "1_000"; those go to the strict parser.
+    numbers[~np.isfinite(numbers)] = np.nan
+    return numbers
+
+
+def parse_amount_strings(texts: list[str]) -> np.ndarray:
+    """Return the amount of each cleaned text as float64, NaN where invalid."""
+    normal = nfkc(texts)
+    numbers = _bulk_float(transform_joined(normal, _simplify))
+    for position in np.flatnonzero(np.isnan(numbers)):
+        text = normal[position]
+        # _bulk_float accepts "1_000"; the strict parser decides those too.
+        parsed = parse_amount_text(text)
+        numbers[position] = np.nan if parsed is None else parsed
+    return numbers
+
+
+def _native_numbers(cells: Cells) -> np.ndarray:
+    """Return the value of each int or float cell, NaN for all other cells."""
+    values = np.full(len(cells), np.nan)
+    native = cells.mask(CATEGORY_NUMBER)
+    if native.any():
+        values[native] = cells.raw[native].astype(np.float64)
+        values[~np.isfinite(values)] = np.nan
+    return values
+
+
+def parse_number(cells: Cells) -> Parsed:
+    """Parse number and currency cells to float64 (see parse_amount_text for the forms)."""
+    values = _native_numbers(cells)
+    textual = cells.mask(CATEGORY_STR) | cells.mask(CATEGORY_OTHER)
+    if textual.any():
+        values[textual] = parse_amount_strings(cells.text[textual].tolist())
+    return Parsed(values, np.isnan(values))
+
+
+def parse_percent(cells: Cells) -> Parsed:
+    """Parse percent cells to a fraction: "12%", "１２％" and 12 all become 0.12.
+
+    A value with a percent sign is divided by 100. A bare number whose
+    absolute value is above 1 is read in percent units (12 -> 0.12, -5 ->
+    -0.05), and one of at most 1 as a fraction already (0.12 -> 0.12, 1 -> 1.0).
+    """
+    values = _native_numbers(cells)
+    has_sign = np.zeros(len(cells), dtype=bool)
+    textual = cells.mask(CATEGORY_STR) | cells.mask(CATEGORY_OTHER)
+    if textual.any():
+        normal = nfkc(cells.text[textual].tolist())
+        signed = np.fromiter((text.endswith("%") for text in normal), bool, len(normal))
+        stripped = [
+            text[:-1].rstrip() if sign else text for text, sign in zip(normal, signed, strict=True)
+        ]
+        numbers = _bulk_float(stripped)
+        for position in np.flatnonzero(np.isnan(numbers)):
+            numbers[position] = _parse_percent_number(stripped[position])
+        values[textual] = numbers
+        has_sign[textual] = signed
+    scaled = has_sign | (np.abs(values) > 1)
+    values = np.where(scaled, values / 100.0, values)
+    return Parsed(values, np.isnan(values))
+
+
+def _parse_percent_number(text: str) -> float:
+    sign = 1.0
+    if text and text[0] in _MINUS_SIGNS:
+        sign = -1.0
+        text = text[1:].lstrip()
+    if not _PLAIN_RE.fullmatch(text):
+        return np.nan
+    return sign * float(text.replace(",", ""))
