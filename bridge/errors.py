@@ -235,3 +235,115 @@ class InvalidOptionError(InputError):
             option=option,
             value=value,
         )
+
+
+class SheetAccessError(BridgeError):
+    """A Google spreadsheet cannot be reached: fix the access or the credentials, run again.
+
+    Subclasses (codes): GoogleCredentialsMissingError (google_credentials_missing),
+    SpreadsheetNotAllowedError (spreadsheet_not_allowed), SheetPermissionError
+    (sheet_permission_denied), SheetAuthError (sheet_auth_failed),
+    SpreadsheetNotFoundError (spreadsheet_not_found), SheetsUnavailableError
+    (sheets_unavailable), SheetsRequestError (sheets_request_failed).
+    """
+
+    code = "sheet_access_error"
+
+
+class GoogleCredentialsMissingError(SheetAccessError):
+    code = "google_credentials_missing"
+
+    def __init__(self, spreadsheet_id: str) -> None:
+        self.spreadsheet_id = spreadsheet_id
+        super().__init__(
+            f"No Google credentials to open spreadsheet {spreadsheet_id}. Set BRIDGE_OAUTH_TOKEN "
+            "to an OAuth access token, or GOOGLE_APPLICATION_CREDENTIALS to a service account "
+            "key file and list the spreadsheet in BRIDGE_SERVICE_ACCOUNT_SHEETS.",
+            spreadsheet_id=spreadsheet_id,
+        )
+
+
+class SpreadsheetNotAllowedError(SheetAccessError):
+    code = "spreadsheet_not_allowed"
+
+    def __init__(self, spreadsheet_id: str, account: str) -> None:
+        self.spreadsheet_id = spreadsheet_id
+        self.account = account
+        super().__init__(
+            f"The service account {account} may not open spreadsheet {spreadsheet_id}. "
+            "Add the id to BRIDGE_SERVICE_ACCOUNT_SHEETS (comma-separated) to allow it.",
+            spreadsheet_id=spreadsheet_id,
+            account=account,
+        )
+
+
+class SheetPermissionError(SheetAccessError):
+    code = "sheet_permission_denied"
+
+    def __init__(self, spreadsheet_id: str, account: str) -> None:
+        self.spreadsheet_id = spreadsheet_id
+        self.account = account
+        super().__init__(
+            f"Google denied access to spreadsheet {spreadsheet_id} for {account}. "
+            f"Share the spreadsheet with {account} as an editor, then run again.",
+            spreadsheet_id=spreadsheet_id,
+            account=account,
+        )
+
+
+class SheetAuthError(SheetAccessError):
+    code = "sheet_auth_failed"
+
+    def __init__(self, spreadsheet_id: str) -> None:
+        self.spreadsheet_id = spreadsheet_id
+        super().__init__(
+            f"Google rejected the credentials for spreadsheet {spreadsheet_id}: the access "
+            "token is invalid or expired. Open the sheet again (or get a new token) and retry.",
+            spreadsheet_id=spreadsheet_id,
+        )
+
+
+class SpreadsheetNotFoundError(SheetAccessError):
+    code = "spreadsheet_not_found"
+
+    def __init__(self, spreadsheet_id: str, sheet: str = "") -> None:
+        self.spreadsheet_id = spreadsheet_id
+        self.sheet = sheet
+        what = f"tab {sheet!r} of spreadsheet" if sheet else "spreadsheet"
+        super().__init__(
+            f"Google Sheets has no {what} {spreadsheet_id}. Check the URL or id.",
+            spreadsheet_id=spreadsheet_id,
+            sheet=sheet,
+        )
+
+
+class SheetsUnavailableError(SheetAccessError):
+    code = "sheets_unavailable"
+
+    def __init__(self, spreadsheet_id: str, status: str, attempts: int) -> None:
+        self.spreadsheet_id = spreadsheet_id
+        self.status = status
+        self.attempts = attempts
+        super().__init__(
+            f"Google Sheets did not answer spreadsheet {spreadsheet_id} after {attempts} "
+            f"attempts (last status {status}). Wait a few minutes and run again.",
+            spreadsheet_id=spreadsheet_id,
+            status=status,
+            attempts=attempts,
+        )
+
+
+class SheetsRequestError(SheetAccessError):
+    code = "sheets_request_failed"
+
+    def __init__(self, spreadsheet_id: str, status: str, reason: str) -> None:
+        self.spreadsheet_id = spreadsheet_id
+        self.status = status
+        self.reason = reason
+        super().__init__(
+            f"Google Sheets rejected a request for spreadsheet {spreadsheet_id} "
+            f"(status {status}): {reason}. Report this to the bridge's maintainers.",
+            spreadsheet_id=spreadsheet_id,
+            status=status,
+            reason=reason,
+        )
