@@ -292,6 +292,36 @@ def test_read_csv_managed_by_header(tmp_path):
     }
 
 
+def test_read_csv_user_column_named_like_managed(tmp_path):
+    path = make_csv(
+        tmp_path / "deals.csv",
+        "会社,ステージ開始日,金額,検証ステータス,検証結果,メモ\nA社,2024/4/1,1,OK,,memo\n",
+    )
+
+    table = read_local(path)
+
+    # The user's own "ステージ開始日" lies left of the bridge's block, and a
+    # user column added after the block does not hide it.
+    assert table.managed == {ManagedColumn.STATUS: 3, ManagedColumn.FINDINGS: 4}
+
+
+@pytest.mark.parametrize(
+    ("header", "managed"),
+    [
+        ("会社,ステージ開始日,金額", {}),
+        ("会社,金額,ステージ開始日", {ManagedColumn.STAGE_ENTERED: 2}),
+        (
+            "会社,検証ステータス,金額,検証ステータス,検証結果",
+            {ManagedColumn.STATUS: 3, ManagedColumn.FINDINGS: 4},
+        ),
+    ],
+)
+def test_read_csv_single_managed_header(tmp_path, header, managed):
+    path = make_csv(tmp_path / "deals.csv", header + "\n")
+
+    assert read_local(path).managed == managed
+
+
 # --- read errors ------------------------------------------------------------
 
 
@@ -792,13 +822,13 @@ def test_write_csv_keeps_user_cells(tmp_path):
 
 
 def test_write_csv_rewrites_english_headers_in_place(tmp_path):
-    source = make_csv(tmp_path / "deals.csv", "Company,Validation status,Note\nA,old,keep\n")
+    source = make_csv(tmp_path / "deals.csv", "Company,Validation status,Findings,Note\nA,old,old,keep\n")
     table = read_local(source)
     output = tmp_path / "deals.checked.csv"
 
     write_local(table, source, output, WriteBack(columns={ManagedColumn.STATUS: [True]}, lang="en"))
 
-    assert csv_text(output) == "Company,Validation status,Note\r\nA,TRUE,keep\r\n"
+    assert csv_text(output) == "Company,Validation status,Findings,Note\r\nA,TRUE,old,keep\r\n"
 
 
 def test_write_csv_extra_sheets_as_sibling_files(tmp_path):

@@ -62,20 +62,47 @@ def read_csv_grid(path: Path) -> list[list[str]]:
         raise UnreadableFileError(path, f"invalid CSV ({error})") from error
 
 
-def find_managed_by_header(headers: list[str]) -> dict[ManagedColumn, int]:
-    """Return the managed columns found by their header text.
+def find_managed_by_header(headers: list[Any]) -> dict[ManagedColumn, int]:
+    """Return the managed columns of a .csv header, found by their header text.
 
-    When a header text appears twice, the rightmost column wins, because the
-    bridge appends its columns at the right of the user's columns.
+    The bridge appends its columns as one block, so the block is taken to
+    start at the longest run of adjacent managed headers (the rightmost one on
+    a tie). A run of one column counts only as the last header, because a file
+    the bridge never wrote may have a user column titled like a managed one
+    (e.g. "ステージ開始日"). Matching headers left of the block are the user's
+    own columns. At or right of it, the rightmost column of each text wins.
     """
-    # NOTE: a user column titled exactly like a managed column (e.g. "スコア")
-    # is taken for the managed one, since .csv files carry no other marker.
+    # NOTE: .csv files carry no marker, so a user column to the right of the
+    # bridge's block whose header is exactly a managed header is taken for it.
+    matches = [column_for_header(header) for header in headers]
+    block_start = managed_block_start(matches)
+    if block_start is None:
+        return {}
+    last_header = max(index for index, header in enumerate(headers) if header is not None)
+    single = block_start + 1 >= len(matches) or matches[block_start + 1] is None
+    if single and block_start != last_header:
+        return {}
+
     found: dict[ManagedColumn, int] = {}
-    for index, header in enumerate(headers):
-        column = column_for_header(header)
+    for index in range(block_start, len(matches)):
+        column = matches[index]
         if column is not None:
             found[column] = index
     return found
+
+
+def managed_block_start(matches: list[ManagedColumn | None]) -> int | None:
+    """Return the first index of the longest run of non-None entries, the rightmost on a tie."""
+    best_start, best_length = None, 0
+    run_start = None
+    for index, column in enumerate([*matches, None]):
+        if column is not None:
+            run_start = index if run_start is None else run_start
+            continue
+        if run_start is not None and index - run_start >= best_length:
+            best_start, best_length = run_start, index - run_start
+        run_start = None
+    return best_start
 
 
 def read_csv_table(path: Path, *, header_row: int, locale: str, time_zone: str) -> SheetTable:
