@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator, model_validator
+
+from validators.kpi.settings import KpiSettings, check_kpi_references
 
 PropertyType = Literal[
     "text",
@@ -185,6 +187,18 @@ class Design(Model):
     pipelines: tuple[Pipeline, ...] = Field(min_length=1)
     scoring: Scoring | None = None
     sheet: SheetSettings
+    kpi: KpiSettings = KpiSettings()  # optional; every KPI setting has a default
+
+    @field_validator("kpi")
+    @classmethod
+    def _kpi_names_exist(cls, kpi: KpiSettings, info: ValidationInfo) -> KpiSettings:
+        properties = info.data.get("properties") or ()
+        pipelines = info.data.get("pipelines") or ()
+        stage_ids = {p.id: {stage.id for stage in p.stages} for p in pipelines}
+        problems = check_kpi_references(kpi, {prop.name for prop in properties}, stage_ids)
+        if problems:
+            raise ValueError("; ".join(problems))
+        return kpi
 
     def property(self, name: str) -> Property:
         return next(prop for prop in self.properties if prop.name == name)
