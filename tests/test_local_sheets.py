@@ -822,7 +822,9 @@ def test_write_csv_keeps_user_cells(tmp_path):
 
 
 def test_write_csv_rewrites_english_headers_in_place(tmp_path):
-    source = make_csv(tmp_path / "deals.csv", "Company,Validation status,Findings,Note\nA,old,old,keep\n")
+    source = make_csv(
+        tmp_path / "deals.csv", "Company,Validation status,Findings,Note\nA,old,old,keep\n"
+    )
     table = read_local(source)
     output = tmp_path / "deals.checked.csv"
 

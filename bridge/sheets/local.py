@@ -13,12 +13,8 @@ from bridge.errors import UnsupportedFileError
 from bridge.sheets.local_csv import read_csv_table, write_csv_result
 from bridge.sheets.local_paths import check_output, check_source
 from bridge.sheets.local_xlsx_read import read_xlsx_table
-from bridge.sheets.local_xlsx_write import (
-    apply_writeback,
-    open_data_sheet,
-    save_workbook,
-    workbook_from_csv,
-)
+from bridge.sheets.local_xlsx_tabs import workbook_from_csv
+from bridge.sheets.local_xlsx_write import apply_writeback, open_data_sheet, save_workbook
 from bridge.sheets.writeback import WriteBack, check_writeback
 from validators.table import SheetTable
 

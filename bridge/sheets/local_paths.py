@@ -65,9 +65,9 @@ def check_output(output: Path, source: Path) -> str:
     """Return the kind of ``output`` after checking that the bridge may write it.
 
     The output may be the source itself only when the source is a ``.checked``
-    file, because openpyxl drops parts of a workbook that it does not support
-    (shapes, form controls, threaded comments) and the user's original must
-    stay as it was.
+    file. openpyxl drops the parts of a workbook that it does not support
+    (shapes, form controls, threaded comments), so the user's original is
+    never overwritten.
     """
     if output.is_dir():
         raise OutputNotWritableError(output, "it is a directory")

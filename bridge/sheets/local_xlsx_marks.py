@@ -26,10 +26,12 @@ from validators.table import SheetTable
 logger = logging.getLogger(__name__)
 
 COMMENT_AUTHOR = "bridge"
-# Excel's own "Light Red Fill" and "Yellow Fill" of conditional formatting.
+# The fills of Excel's conditional formatting presets "Light Red Fill" and "Yellow Fill".
 FILL_COLOURS = {"error": "FFFFC7CE", "warning": "FFFFEB9C"}
-# Comment box size in points, wide enough for about 40 characters a line.
+# Comment box size in pixels. A line of 240 px holds about 20 full-width
+# characters (an estimate for Excel's default note font).
 COMMENT_WIDTH = 240
+COMMENT_CHARACTERS_PER_LINE = 20
 COMMENT_LINE_HEIGHT = 15
 COMMENT_MAX_HEIGHT = 300
 
@@ -107,7 +109,7 @@ def group_marks(marks: list[CellMark]) -> dict[tuple[int, int], tuple[str, str]]
 def new_comment(note: str) -> Comment:
     """Return a bridge comment sized to its text."""
     text = note if len(note) <= MAX_CELL_TEXT else note[: MAX_CELL_TEXT - 1] + "…"
-    lines = sum(1 + len(line) // 40 for line in text.split("\n"))
+    lines = sum(1 + len(line) // COMMENT_CHARACTERS_PER_LINE for line in text.split("\n"))
     height = min(COMMENT_MAX_HEIGHT, COMMENT_LINE_HEIGHT * (lines + 1))
     return Comment(text, COMMENT_AUTHOR, height=height, width=COMMENT_WIDTH)
 

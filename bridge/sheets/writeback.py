@@ -10,7 +10,9 @@ from typing import Any, Literal
 from bridge.sheets.managed import HEADER_LANGUAGES, STATE_SHEET
 from validators.table import ManagedColumn, SheetTable
 
-_INVALID_TITLE = re.compile(r"[\[\]:*?/\\]")
+# Excel's limits on tab titles.
+MAX_SHEET_TITLE = 31
+INVALID_SHEET_TITLE = re.compile(r"[\[\]:*?/\\]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,7 +70,12 @@ def check_sheet_title(name: str, data_title: str) -> None:
     Excel limits titles to 31 characters and rejects []:*?/\\ and a leading
     or trailing apostrophe.
     """
-    if not name or len(name) > 31 or _INVALID_TITLE.search(name) or name.strip("'") != name:
+    if (
+        not name
+        or len(name) > MAX_SHEET_TITLE
+        or INVALID_SHEET_TITLE.search(name)
+        or name.strip("'") != name
+    ):
         raise ValueError(f"{name!r} is not a valid sheet title")
     if name in (data_title, STATE_SHEET):
         raise ValueError(f"extra sheet {name!r} would replace the {name!r} tab")
