@@ -29,7 +29,7 @@ from bridge.sheets import (
 from bridge.sheets.local_xlsx_marks import FILL_COLOURS
 from validators.table import ManagedColumn, SheetTable
 
-USER_FILL = "FF00B0F0"  # a blue no bridge highlight uses
+USER_FILL = "FF00B0F0"  # a blue that no bridge highlight uses
 
 
 # --- fixtures ---------------------------------------------------------------
@@ -90,7 +90,7 @@ def cell_contents(path: Path, sheet: str) -> dict[str, Any]:
 
 
 def validation_result(table: SheetTable, **changes: Any) -> WriteBack:
-    """Return a typical write-back for ``table``: status, findings and score for each row."""
+    """Return a typical write-back for ``table``: status, findings, score and a hidden hash."""
     count = len(table.rows)
     result = WriteBack(
         columns={
@@ -108,7 +108,7 @@ def validation_result(table: SheetTable, **changes: Any) -> WriteBack:
 
 
 def run_twice(source: Path, tmp_path: Path, make_result=validation_result) -> Path:
-    """Validate ``source`` into ``<stem>.checked.xlsx``, then validate that output again."""
+    """Write results for ``source`` into ``<stem>.checked<suffix>``, then again for that output."""
     output = tmp_path / f"{source.stem}.checked{source.suffix}"
     table = read_local(source)
     write_local(table, source, output, make_result(table))
@@ -221,7 +221,7 @@ def test_read_xlsx_managed_by_defined_name(tmp_path):
     assert table.managed == {ManagedColumn.STATUS: 1, ManagedColumn.GRADE: 2}
 
 
-def test_read_xlsx_managed_header_text_alone_is_user_column(tmp_path):
+def test_read_xlsx_ignores_managed_header_text(tmp_path):
     path = tmp_path / "deals.xlsx"
     workbook = openpyxl.Workbook()
     workbook.active.append(["会社", "スコア"])
@@ -604,7 +604,7 @@ def test_write_xlsx_clears_fixed_highlights_only(tmp_path):
     assert sheet["D3"].comment.text == "still wrong"
 
 
-def test_write_xlsx_keeps_fill_user_changed_after_highlight(tmp_path):
+def test_write_xlsx_keeps_user_refilled_cell(tmp_path):
     source = make_deals_xlsx(tmp_path / "deals.xlsx")
     output = tmp_path / "deals.checked.xlsx"
     table = read_local(source)
@@ -767,7 +767,7 @@ def test_write_xlsx_appends_right_of_uncalculated_formulas(tmp_path):
     assert sheet["E2"].value == "OK"
 
 
-def test_write_xlsx_second_sheet_keeps_first_sheets_markers(tmp_path):
+def test_write_xlsx_markers_per_sheet(tmp_path):
     path = tmp_path / "book.xlsx"
     workbook = openpyxl.Workbook()
     workbook.active.title = "CS"

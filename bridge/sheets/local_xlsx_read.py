@@ -54,20 +54,20 @@ def find_managed_by_name(workbook: Workbook, worksheet: Worksheet) -> dict[Manag
 
 def drop_shared_columns(found: dict[ManagedColumn, int], title: str) -> dict[ManagedColumn, int]:
     """Keep only the first managed column, in display order, of names that share a column."""
-    kept: dict[ManagedColumn, int] = {}
+    unique: dict[ManagedColumn, int] = {}
     for column in ManagedColumn:
         index = found.get(column)
         if index is None:
             continue
-        if index in kept.values():
+        if index in unique.values():
             logger.warning(
                 "Ignored marker of %s in %s: its column already has another marker",
                 column.value,
                 title,
             )
             continue
-        kept[column] = index
-    return kept
+        unique[column] = index
+    return unique
 
 
 def read_xlsx_table(

@@ -5,8 +5,8 @@ from __future__ import annotations
 from validators.table import ManagedColumn
 
 # Header text of each managed column, by language. The header carries no prefix,
-# so in .xlsx the bridge tells its columns apart by defined name, and in .csv
-# (which has no markers) by this exact text.
+# so in .xlsx the bridge finds its columns by defined name, and in .csv (which
+# has no markers) by this exact text.
 MANAGED_HEADERS: dict[ManagedColumn, dict[str, str]] = {
     ManagedColumn.STATUS: {"ja": "検証ステータス", "en": "Validation status"},
     ManagedColumn.FINDINGS: {"ja": "検証結果", "en": "Findings"},

@@ -1,4 +1,4 @@
-"""What an adapter writes back into a sheet after a run, independent of the file format."""
+"""Results that an adapter writes back into a sheet after a run, for any file format."""
 
 from __future__ import annotations
 
@@ -78,7 +78,7 @@ def check_sheet_title(name: str, data_title: str) -> None:
     ):
         raise ValueError(f"{name!r} is not a valid sheet title")
     if name in (data_title, STATE_SHEET):
-        raise ValueError(f"extra sheet {name!r} would replace the {name!r} tab")
+        raise ValueError(f"extra sheet {name!r} has the title of the data tab or the state tab")
 
 
 def plan_column_positions(
@@ -89,11 +89,11 @@ def plan_column_positions(
     A column the table already has keeps its place. The others are appended
     from index ``first_free`` on, in ``ManagedColumn`` display order.
     """
-    wanted = set(columns)
+    requested = set(columns)
     positions: dict[ManagedColumn, int] = {}
     next_index = first_free
     for column in ManagedColumn:
-        if column not in wanted:
+        if column not in requested:
             continue
         if column in table.managed:
             positions[column] = table.managed[column]
