@@ -347,3 +347,19 @@ class SheetsRequestError(SheetAccessError):
             status=status,
             reason=reason,
         )
+
+
+class UserSheetPermissionError(SheetPermissionError):
+    """Google denied a user's own token: the owner must share the sheet with that user."""
+
+    code = "sheet_permission_denied_user"
+
+    def __init__(self, spreadsheet_id: str) -> None:
+        self.spreadsheet_id = spreadsheet_id
+        self.account = ""
+        BridgeError.__init__(
+            self,
+            f"Google denied access to spreadsheet {spreadsheet_id} for the signed-in Google "
+            "account. Ask the spreadsheet's owner to share it with you as an editor.",
+            spreadsheet_id=spreadsheet_id,
+        )
