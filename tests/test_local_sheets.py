@@ -688,6 +688,11 @@ def test_write_xlsx_keeps_users_own_kpi_tab(tmp_path):
     assert workbook["KPI (bridge)"]["B1"].value == 4
     assert workbook.sheetnames.count("KPI (bridge)") == 1
 
+    # With the data tab moved to the end, the bridge's tab is still not read as data.
+    workbook.move_sheet("Deals", offset=len(workbook.sheetnames))
+    workbook.save(output)
+    assert read_local(output).title == "Deals"
+
 
 def test_write_xlsx_splits_column_width_range(tmp_path):
     source = make_deals_xlsx(tmp_path / "deals.xlsx")

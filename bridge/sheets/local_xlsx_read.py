@@ -11,6 +11,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from bridge.errors import NoDataSheetError, SheetNotFoundError
 from bridge.sheets.local_grid import build_table
 from bridge.sheets.local_xlsx_book import open_workbook, parse_column_reference
+from bridge.sheets.local_xlsx_state import load_state
 from bridge.sheets.managed import BRIDGE_SHEETS, column_for_defined_name
 from validators.table import ManagedColumn, SheetTable
 
@@ -24,8 +25,10 @@ def select_sheet(workbook: Workbook, path: Path, sheet: str | None) -> Worksheet
             raise SheetNotFoundError(path, sheet, workbook.sheetnames)
         return workbook[sheet]
 
+    # Tabs the bridge made under another title ("KPI (bridge)") are skipped too.
+    bridge_tabs = BRIDGE_SHEETS | load_state(workbook).tabs
     for worksheet in workbook.worksheets:
-        if worksheet.sheet_state == "visible" and worksheet.title not in BRIDGE_SHEETS:
+        if worksheet.sheet_state == "visible" and worksheet.title not in bridge_tabs:
             return worksheet
     raise NoDataSheetError(path, workbook.sheetnames)
 

@@ -25,6 +25,34 @@ class CellMark:
     note: str
 
 
+@dataclass(frozen=True, slots=True)
+class RowLink:
+    """A cell of an extra tab that links to a row of the data tab.
+
+    The local writer stores it as an .xlsx hyperlink to #'<tab>'!A<row>, the
+    Google adapter as a link to #gid=<gid>&range=A<row>. Formats without
+    links (.csv) show ``text``.
+    """
+
+    text: str
+    row: int  # sheet row number of the data tab, as the user sees it
+
+    def __str__(self) -> str:
+        return self.text
+
+
+@dataclass(frozen=True, slots=True)
+class ChartSpec:
+    """A chart on an extra tab, drawn from one column of labels and one of numbers."""
+
+    kind: Literal["bar", "column", "pie"]  # bar: horizontal bars, column: vertical
+    sheet: str  # name of the extra tab (a key of WriteBack.extra_sheets)
+    title: str
+    categories: str  # A1 range of the labels on ``sheet``, e.g. "A5:A9"
+    values: str  # A1 range of the numbers, same length; its first cell is not a header
+    anchor: str  # cell of the chart's top-left corner, e.g. "H2"
+
+
 @dataclass
 class WriteBack:
     """Results of one run, ready to be written into the sheet."""
@@ -37,6 +65,7 @@ class WriteBack:
     # Whole tabs (title -> rows of cells), replaced on every run.
     extra_sheets: dict[str, list[list[Any]]] = field(default_factory=dict)
     hidden: set[ManagedColumn] = field(default_factory=set)
+    charts: list[ChartSpec] = field(default_factory=list)  # drawn on the extra tabs
 
 
 def check_writeback(table: SheetTable, result: WriteBack) -> None:
@@ -62,6 +91,9 @@ def check_writeback(table: SheetTable, result: WriteBack) -> None:
             raise ValueError(f"mark severity must be 'error' or 'warning', got {mark.severity!r}")
     for name in result.extra_sheets:
         check_sheet_title(name, table.title)
+    for chart in result.charts:
+        if chart.sheet not in result.extra_sheets:
+            raise ValueError(f"chart {chart.title!r} is on {chart.sheet!r}, not an extra sheet")
 
 
 def check_sheet_title(name: str, data_title: str) -> None:
