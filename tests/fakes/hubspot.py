@@ -102,7 +102,10 @@ def default_pipelines() -> list[dict[str, Any]]:
                     "label": label,
                     "displayOrder": index,
                     "archived": False,
-                    "metadata": {"isClosed": "true" if "closed" in stage_id else "false"},
+                    "metadata": {
+                        "isClosed": str("closed" in stage_id).lower(),
+                        "probability": "1.0" if stage_id == "closedwon" else "0.2",
+                    },
                 }
                 for index, (stage_id, label) in enumerate(stages)
             ],  # fmt: skip
