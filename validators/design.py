@@ -139,6 +139,9 @@ class Scoring(Model):
     # A warning when a row's score falls by more than this many points since
     # the previous run.
     drop_threshold: float | None = Field(default=None, gt=0)
+    # With history, the drop is also measured from the highest score recorded
+    # within this many days before the run, so a slow slide is caught too.
+    drop_window_days: int | None = Field(default=None, ge=1)
 
     def grade(self, score: float) -> str:
         for band in sorted(self.bands, key=lambda band: band.min, reverse=True):

@@ -10,9 +10,10 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from bridge.sheets.local_csv import read_csv_grid
 from bridge.sheets.local_xlsx_book import write_cell
+from bridge.sheets.local_xlsx_charts import add_charts, write_row_link
 from bridge.sheets.local_xlsx_state import BridgeState
 from bridge.sheets.managed import BRIDGE_SHEETS
-from bridge.sheets.writeback import INVALID_SHEET_TITLE, MAX_SHEET_TITLE, WriteBack
+from bridge.sheets.writeback import INVALID_SHEET_TITLE, MAX_SHEET_TITLE, RowLink, WriteBack
 
 logger = logging.getLogger(__name__)
 
@@ -58,6 +59,7 @@ def write_extra_sheets(
     workbook: Workbook, data_sheet: Worksheet, result: WriteBack, time_zone: str, state: BridgeState
 ) -> None:
     """Replace the bridge's own tabs (KPI, to-do lists) and place them after the data tab."""
+    titles: dict[str, str] = {}
     for offset, (name, rows) in enumerate(result.extra_sheets.items(), start=1):
         title = extra_sheet_title(workbook, name, state)
         if title in workbook.sheetnames:
@@ -65,11 +67,14 @@ def write_extra_sheets(
         worksheet = workbook.create_sheet(title, workbook.index(data_sheet) + offset)
         for row_number, row in enumerate(rows, start=1):
             for column_number, value in enumerate(row, start=1):
-                if value is not None:
-                    write_cell(
-                        worksheet.cell(row=row_number, column=column_number), value, time_zone
-                    )
+                cell = worksheet.cell(row=row_number, column=column_number)
+                if isinstance(value, RowLink):
+                    write_row_link(cell, value, data_sheet.title)
+                elif value is not None:
+                    write_cell(cell, value, time_zone)
         state.tabs.add(title)
+        titles[name] = title
+    add_charts(workbook, titles, result.charts)
 
 
 def restore_active_sheet(
