@@ -183,6 +183,19 @@ class SheetSettings(Model):
         return {role: name for role, name in roles.items() if name}
 
 
+class Wave(Model):
+    """A named slice of the sheet that is migrated to HubSpot together.
+
+    A row belongs to the wave when it matches every filter given: its pipeline
+    id, its owner (as the owner column holds it) and one of the stage ids.
+    """
+
+    name: str
+    pipeline: str | None = None
+    owner: str | None = None
+    stages: tuple[str, ...] = ()
+
+
 class Design(Model):
     version: Literal[1] = 1
     name: str | None = None
@@ -191,6 +204,7 @@ class Design(Model):
     scoring: Scoring | None = None
     sheet: SheetSettings
     kpi: KpiSettings = KpiSettings()  # optional; every KPI setting has a default
+    waves: tuple[Wave, ...] = ()  # optional migration waves for ``bridge sync run --wave``
 
     @field_validator("kpi")
     @classmethod
@@ -202,6 +216,33 @@ class Design(Model):
         if problems:
             raise ValueError("; ".join(problems))
         return kpi
+
+    @field_validator("waves")
+    @classmethod
+    def _wave_names_exist(cls, waves: tuple[Wave, ...], info: ValidationInfo) -> tuple[Wave, ...]:
+        pipelines = info.data.get("pipelines") or ()
+        stages_by_pipeline = {p.id: {stage.id for stage in p.stages} for p in pipelines}
+        every_stage = set().union(*stages_by_pipeline.values())
+        problems = []
+        seen: set[str] = set()
+        for wave in waves:
+            if wave.name in seen:
+                problems.append(f"wave {wave.name!r} is defined more than once")
+            seen.add(wave.name)
+            known = every_stage
+            if wave.pipeline is not None:
+                if wave.pipeline not in stages_by_pipeline:
+                    problems.append(f"wave {wave.name!r}: {wave.pipeline!r} is not a pipeline id")
+                known = stages_by_pipeline.get(wave.pipeline, every_stage)
+            for stage in wave.stages:
+                if stage not in known:
+                    problems.append(f"wave {wave.name!r}: {stage!r} is not a stage id")
+        if problems:
+            raise ValueError("; ".join(problems))
+        return waves
+
+    def wave(self, name: str) -> Wave | None:
+        return next((wave for wave in self.waves if wave.name == name), None)
 
     def property(self, name: str) -> Property:
         return next(prop for prop in self.properties if prop.name == name)
