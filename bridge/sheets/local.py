@@ -11,12 +11,14 @@ from pathlib import Path
 
 from bridge.errors import UnsupportedFileError
 from bridge.sheets.local_csv import read_csv_table, write_csv_result
-from bridge.sheets.local_paths import check_output, check_source
+from bridge.sheets.local_paths import DefaultOutput, check_output, check_source, default_output_path
 from bridge.sheets.local_xlsx_read import read_xlsx_table
 from bridge.sheets.local_xlsx_tabs import workbook_from_csv
 from bridge.sheets.local_xlsx_write import apply_writeback, open_data_sheet, save_workbook
 from bridge.sheets.writeback import WriteBack, check_writeback
 from validators.table import SheetTable
+
+__all__ = ["DefaultOutput", "default_output_path", "read_local", "write_local"]
 
 logger = logging.getLogger(__name__)
 
