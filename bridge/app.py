@@ -1,0 +1,134 @@
+"""The Flask application factory of the bridge's HTTP API.
+
+``create_app()`` reads its settings from the environment (see
+``bridge.web.settings.Settings``); ``create_app(config)`` overrides them by
+field name, and upper-case keys go to ``app.config``. Injectable through
+``config`` (tests use these):
+
+- ``SHEET_OPENER``: callable that opens a spreadsheet tab as a sheet adapter
+  (default: Google Sheets as the user, or as the service account);
+- ``AUTH_TRANSPORT``: google-auth transport that fetches the ID token certificates;
+- ``TASKS_CREDENTIALS``: callable returning credentials for the Cloud Tasks API;
+- ``JOB_STORE``: a ready job store.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import logging
+import re
+import time
+import uuid
+from typing import Any
+
+from flask import Flask, Response, g, request
+
+from bridge.auth import CachedCertsRequest
+from bridge.jobs import JobBackend, JobRunner, JobService, JobStore, MemoryJobStore, SqlJobStore
+from bridge.logging_setup import bind_context, clear_context, configure_logging
+from bridge.services import open_google_sheet, validation_handler
+from bridge.web import authn, design, health, jobs, kpis, openapi, tasks, validations
+from bridge.web.api import ServiceState
+from bridge.web.problems import bridge_error_problem, problem_document, register_error_handlers
+from bridge.web.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+_REQUEST_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Build the application: settings, logging, jobs, blueprints and error handlers."""
+    config = dict(config or {})
+    overrides = {key: config.pop(key) for key in list(config) if key in Settings.model_fields}
+    settings = Settings(**overrides)
+
+    app = Flask(__name__, static_folder=None)
+    app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
+    app.config.update(config)
+    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    if not app.config.get("TESTING"):
+        configure_logging(project=settings.project)
+
+    # The jobs: store, handlers, runner and the backend that starts runs.
+    store = app.config.get("JOB_STORE") or _job_store(settings)
+    opener = app.config.get("SHEET_OPENER") or functools.partial(
+        open_google_sheet, allowed_sheets=settings.service_account_sheets
+    )
+    runner = JobRunner(
+        store,
+        {"validation": validation_handler(opener, settings.max_rows)},
+        problem_document,
+        bridge_error_problem,
+    )
+    backend = _job_backend(settings, runner, app.config.get("TASKS_CREDENTIALS"))
+    service = JobService(store, backend, dt.timedelta(seconds=settings.token_lifetime_seconds))
+    transport = app.config.get("AUTH_TRANSPORT") or CachedCertsRequest()
+    app.extensions["bridge"] = ServiceState(settings, service, transport, runner)
+
+    _register_blueprints(app)
+    register_error_handlers(app)
+    _register_request_logging(app)
+    logger.info(
+        "service ready: job backend %s, %s job store",
+        settings.job_backend,
+        "database" if settings.uses_database_store else "memory",
+    )
+    return app
+
+
+def _job_store(settings: Settings) -> JobStore:
+    if settings.uses_database_store:
+        return SqlJobStore(settings.database_url)
+    return MemoryJobStore()
+
+
+def _job_backend(settings: Settings, runner: JobRunner, credentials: Any) -> JobBackend:
+    if settings.job_backend == "thread":
+        from bridge.jobs import ThreadBackend
+
+        return ThreadBackend(runner, settings.job_threads)
+
+    from bridge.cloud_tasks import CloudTasksBackend, default_credentials
+
+    if not settings.project:
+        raise ValueError("GOOGLE_CLOUD_PROJECT must be set when BRIDGE_JOB_BACKEND=cloudtasks")
+    return CloudTasksBackend(
+        project=settings.project,
+        location=settings.tasks_location,
+        queue=settings.tasks_queue,
+        base_url=settings.tasks_url,
+        credentials_factory=credentials or default_credentials,
+    )
+
+
+def _register_blueprints(app: Flask) -> None:
+    for child in (validations.blueprint, jobs.blueprint, kpis.blueprint, design.blueprint):
+        authn.blueprint.register_blueprint(child)
+    app.register_blueprint(authn.blueprint)
+    app.register_blueprint(health.blueprint)
+    app.register_blueprint(openapi.blueprint)
+    app.register_blueprint(tasks.blueprint)
+
+
+def _register_request_logging(app: Flask) -> None:
+    """Give each request an id and trace for the logs, and log one line when it ends."""
+
+    @app.before_request
+    def start_request() -> None:
+        clear_context()
+        given = request.headers.get("X-Request-Id", "")
+        g.request_id = given if _REQUEST_ID.match(given) else uuid.uuid4().hex
+        g.started = time.perf_counter()
+        trace = request.headers.get("X-Cloud-Trace-Context", "").split("/")[0]
+        bind_context(request_id=g.request_id, trace=trace or None)
+
+    @app.after_request
+    def finish_request(response: Response) -> Response:
+        response.headers["X-Request-Id"] = g.get("request_id", "")
+        elapsed = (time.perf_counter() - g.get("started", time.perf_counter())) * 1000
+        logger.info(
+            "%s %s -> %d in %.0f ms", request.method, request.path, response.status_code, elapsed
+        )
+        return response

@@ -1,0 +1,148 @@
+"""What the HTTP API does, apart from HTTP: run a validation, check a design.
+
+Views parse the request and call one function here; job handlers run in a
+worker thread or a Cloud Tasks request and get their sheet through a
+``SheetOpener``, so tests can hand them local files.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from typing import Any, Protocol
+
+from bridge.jobs import JobContext, JobFailure
+from bridge.messages import design_problem_message
+from bridge.sources import SheetAdapter, open_source
+from bridge.validation import build_writeback, load_design, report_dict, today_in
+from bridge.web.schemas import DesignCheckResponse, DesignProblemItem, ValidationRequest
+from validators.design import Design
+from validators.design_file import DesignError, load_design_text
+from validators.engine import validate
+
+logger = logging.getLogger(__name__)
+
+INLINE_DESIGN_SOURCE = "design"  # how messages name a design sent in the request body
+
+
+class SheetOpener(Protocol):
+    def __call__(
+        self,
+        spreadsheet_id: str,
+        *,
+        sheet: str | None,
+        gid: int | None,
+        access_token: str | None,
+        user: str,
+    ) -> SheetAdapter: ...
+
+
+def open_google_sheet(
+    spreadsheet_id: str,
+    *,
+    sheet: str | None,
+    gid: int | None,
+    access_token: str | None,
+    user: str,
+    allowed_sheets: tuple[str, ...] = (),
+) -> SheetAdapter:
+    """Open a Google spreadsheet as the user (OAuth token) or as the service account."""
+    from bridge.sheets.google_auth import service_account_credentials, user_credentials
+
+    if access_token:
+        credentials = user_credentials(access_token, user)
+    else:
+        credentials = service_account_credentials(spreadsheet_id, allowed_sheets)
+    source = f"https://docs.google.com/spreadsheets/d/{spreadsheet_id}/edit"
+    if gid is not None:
+        source += f"#gid={gid}"
+    try:
+        return open_source(source, sheet=sheet, credentials=credentials)  # type: ignore[call-arg]
+    except TypeError:
+        # NOTE: needs the Google Sheets adapter's open_source(..., credentials=...).
+        raise JobFailure("not-implemented", feature="Google Sheets") from None
+
+
+def design_from_request(design_yaml: str | None, lang: str) -> Design:
+    """Return the design sent as YAML, else the bundled example design."""
+    if not design_yaml:
+        return load_design(None)[0]
+    try:
+        return load_design_text(design_yaml, INLINE_DESIGN_SOURCE)
+    except DesignError as error:
+        raise JobFailure(
+            "design-invalid",
+            count=len(error.problems),
+            first=design_problem_message(error.problems[0], lang, INLINE_DESIGN_SOURCE),
+        ) from None
+
+
+def run_validation(
+    request: dict[str, Any],
+    context: JobContext,
+    *,
+    open_sheet: SheetOpener,
+    max_rows: int,
+) -> dict[str, Any]:
+    """Validate one tab and write its managed columns; return the JSON report."""
+    body = ValidationRequest.model_validate(request)
+    lang = body.lang or "ja"
+    design = design_from_request(body.design_yaml, lang)
+    adapter = open_sheet(
+        context.job.spreadsheet_id or body.spreadsheet,
+        sheet=body.sheet,
+        gid=body.gid,
+        access_token=context.access_token,
+        user=context.job.owner,
+    )
+
+    table = adapter.read(design)
+    if len(table.rows) > max_rows:
+        raise JobFailure("too-many-rows", sheet=table.title, rows=len(table.rows), limit=max_rows)
+    context.report_progress(0.3)
+
+    result = validate(table, design, body.as_of or today_in(table.time_zone))
+    context.report_progress(0.7)
+
+    written = adapter.write(table, build_writeback(result, lang)) if body.write else None
+    report = report_dict(result, lang)
+    report["written"] = written
+    logger.info("validated sheet %s: %d findings", table.title, len(report["findings"]))
+    # Dates and numpy numbers in the summary become plain JSON values.
+    return json.loads(json.dumps(report, ensure_ascii=False, default=str))
+
+
+def check_design(design_yaml: str, lang: str) -> DesignCheckResponse:
+    """Load a design from YAML and return every problem, or its size when it is valid."""
+    try:
+        design = load_design_text(design_yaml, INLINE_DESIGN_SOURCE)
+    except DesignError as error:
+        problems = [
+            DesignProblemItem(
+                key=problem.key,
+                line=problem.line,
+                code=problem.code,
+                message=design_problem_message(problem, lang, INLINE_DESIGN_SOURCE),
+            )
+            for problem in error.problems
+        ]
+        return DesignCheckResponse(valid=False, problems=problems)
+    return DesignCheckResponse(
+        valid=True,
+        problems=[],
+        pipelines=len(design.pipelines),
+        stages=sum(len(pipeline.stages) for pipeline in design.pipelines),
+        properties=len(design.properties),
+    )
+
+
+def validation_handler(
+    open_sheet: SheetOpener, max_rows: int
+) -> Callable[[dict[str, Any], JobContext], dict[str, Any]]:
+    """Return the job handler of ``validation`` jobs bound to an opener and a row limit."""
+
+    def handle(request: dict[str, Any], context: JobContext) -> dict[str, Any]:
+        return run_validation(request, context, open_sheet=open_sheet, max_rows=max_rows)
+
+    return handle

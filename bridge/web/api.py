@@ -1,0 +1,99 @@
+"""Helpers the views share: OpenAPI declarations, body parsing, JSON answers, app state."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from flask import Response, current_app, g, json, request
+from pydantic import BaseModel
+
+from bridge.auth import Identity
+from bridge.i18n import N_, gettext
+from bridge.jobs import JobService
+from bridge.web.problems import ApiProblem, request_language
+from bridge.web.settings import Settings
+
+ModelT = TypeVar("ModelT", bound=BaseModel)
+View = Callable[..., Any]
+OPENAPI_ATTRIBUTE = "__openapi__"
+
+
+@dataclass(frozen=True)
+class Operation:
+    """The OpenAPI description of one view, read by ``bridge.web.openapi``."""
+
+    summary: str
+    tag: str
+    request: type[BaseModel] | None = None
+    responses: tuple[tuple[int, type[BaseModel] | None, str], ...] = ()
+    problems: tuple[int, ...] = ()
+    authenticated: bool = True
+    description: str = ""
+
+
+def documented(
+    summary: str,
+    *,
+    tag: str,
+    request: type[BaseModel] | None = None,
+    responses: dict[int, tuple[type[BaseModel] | None, str]] | None = None,
+    problems: tuple[int, ...] = (),
+    authenticated: bool = True,
+    description: str = "",
+) -> Callable[[View], View]:
+    """Attach the view's OpenAPI operation; views without one fail the documentation test."""
+    operation = Operation(
+        summary=summary,
+        tag=tag,
+        request=request,
+        responses=tuple(
+            (status, model, text) for status, (model, text) in (responses or {}).items()
+        ),
+        problems=problems,
+        authenticated=authenticated,
+        description=description,
+    )
+
+    def attach(view: View) -> View:
+        setattr(view, OPENAPI_ATTRIBUTE, operation)
+        return view
+
+    return attach
+
+
+def parse_body(model: type[ModelT]) -> ModelT:
+    """Parse the JSON body into ``model``; pydantic errors become 422 problems."""
+    if not request.is_json:
+        raise ApiProblem("unsupported-media-type")
+    data = request.get_json(silent=True)
+    if data is None:
+        message = gettext(request_language(), N_("the body is not valid JSON."))
+        raise ApiProblem("invalid-request", count=1, field="(body)", message=message)
+    return model.model_validate(data)
+
+
+def json_response(model: BaseModel, status: int = 200, **headers: str) -> Response:
+    body = json.dumps(model.model_dump(mode="json"), ensure_ascii=False)
+    response = Response(body, status=status, mimetype="application/json")
+    response.headers.update(headers)
+    return response
+
+
+@dataclass
+class ServiceState:
+    """Everything the views need beyond the request, kept in ``app.extensions``."""
+
+    settings: Settings
+    jobs: JobService
+    auth_transport: Any
+    runner: Any
+
+
+def service_state() -> ServiceState:
+    return current_app.extensions["bridge"]
+
+
+def current_identity() -> Identity:
+    return g.identity

@@ -1,0 +1,149 @@
+"""Request and response bodies of the API; ``/openapi.json`` is generated from them."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+Language = Literal["ja", "en"]
+JobState = Literal["queued", "running", "paused", "done", "failed"]
+MAX_DESIGN_CHARS = 500_000
+
+
+class Request(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class SheetRequest(Request):
+    """A spreadsheet tab to read, and how to report on it."""
+
+    spreadsheet: str = Field(
+        min_length=1,
+        max_length=2_000,
+        description="Google Sheets URL (`#gid=` selects the tab) or spreadsheet id",
+        examples=["https://docs.google.com/spreadsheets/d/1AbC.../edit#gid=0"],
+    )
+    sheet: str | None = Field(
+        default=None, max_length=200, description="Tab name; default: the design's tab or `gid`"
+    )
+    gid: int | None = Field(default=None, ge=0, description="Tab id; overrides `#gid=` in the URL")
+    design_yaml: str | None = Field(
+        default=None,
+        max_length=MAX_DESIGN_CHARS,
+        description="Design as YAML text; default: the bundled example design",
+    )
+    as_of: dt.date | None = Field(
+        default=None, description="Date that day counts are measured from; default: today"
+    )
+    lang: Language | None = Field(
+        default=None, description="Language of messages; default: Accept-Language, else ja"
+    )
+
+
+class ValidationRequest(SheetRequest):
+    """Start a validation of one tab."""
+
+    write: bool = Field(default=True, description="Write the managed columns into the sheet")
+
+
+class KpiRequest(SheetRequest):
+    """Compute the team's KPI tables of one tab."""
+
+
+class DesignCheckRequest(Request):
+    """A design to check without reading any sheet."""
+
+    design_yaml: str = Field(min_length=1, max_length=MAX_DESIGN_CHARS)
+    lang: Language | None = None
+
+
+class JobAccepted(BaseModel):
+    """The answer to a request that started a job."""
+
+    job_id: str
+    state: JobState
+    status_url: str = Field(description="Poll this URL with GET until `state` is done or failed")
+
+
+class FindingItem(BaseModel):
+    """One finding of the validation report."""
+
+    row: int | None = Field(description="Row as the sheet shows it (header row 1: data from 2)")
+    column: str | None
+    column_letter: str | None
+    code: str
+    severity: Literal["error", "warning"]
+    value: Any = None
+    message: str
+    suggestion: Any = None
+
+
+class ValidationReport(BaseModel):
+    """The validation result: summary counts and every finding."""
+
+    summary: dict[str, Any]
+    findings: list[FindingItem]
+    written: str | None = Field(default=None, description="Where the result columns went")
+
+
+class JobProblem(BaseModel):
+    """Why a job failed, in the same form as a problem+json response."""
+
+    type: str
+    title: str
+    status: int
+    detail: str
+    code: str
+
+
+class JobStatus(BaseModel):
+    """A job's state, progress and, once finished, its result or error."""
+
+    job_id: str
+    kind: str
+    state: JobState
+    progress: float = Field(ge=0, le=1)
+    pause_reason: str | None = Field(
+        default=None, description="`token_expired`: send a request with a fresh OAuth token"
+    )
+    spreadsheet_id: str | None = None
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    result: ValidationReport | None = None
+    error: JobProblem | None = None
+
+
+class DesignProblemItem(BaseModel):
+    key: str
+    line: int | None
+    code: str
+    message: str
+
+
+class DesignCheckResponse(BaseModel):
+    """Whether a design can be used, with every problem found."""
+
+    valid: bool
+    problems: list[DesignProblemItem]
+    pipelines: int = 0
+    stages: int = 0
+    properties: int = 0
+
+
+class Health(BaseModel):
+    status: Literal["ok"]
+    version: str
+
+
+class TaskRequest(Request):
+    """Body of a Cloud Tasks delivery."""
+
+    job_id: str = Field(min_length=1, max_length=64)
+
+
+class TaskOutcome(BaseModel):
+    job_id: str
+    state: JobState
+    ran: bool = Field(description="False when the delivery repeated a finished or running job")
