@@ -363,3 +363,34 @@ class UserSheetPermissionError(SheetPermissionError):
             "account. Ask the spreadsheet's owner to share it with you as an editor.",
             spreadsheet_id=spreadsheet_id,
         )
+
+
+class InvalidPeriodError(InputError):
+    """``--period`` is not two dates joined by "..", or starts after it ends."""
+
+    code = "invalid_period"
+
+    def __init__(self, value: str) -> None:
+        self.value = value
+        super().__init__(
+            f"{value!r} is not a period. Write it as 2024-04-01..2025-03-31, start before end.",
+            value=value,
+        )
+
+
+class LookupFileError(InputError):
+    """A lookup file named in the design's kpi section is missing or lacks a column."""
+
+    code = "lookup_file_invalid"
+
+    def __init__(self, name: str, path: Path, reason: str) -> None:
+        self.name = name
+        self.path = path
+        self.reason = reason
+        super().__init__(
+            f"Cannot read the lookup {name} from {path}: {reason}. Fix kpi.lookups in the "
+            "design or put the file beside the sheet.",
+            name=name,
+            path=str(path),
+            reason=reason,
+        )
