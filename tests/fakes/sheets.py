@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qs
 
-from werkzeug.serving import make_server
+from werkzeug.serving import WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
 
 from tests.fakes.discovery import DiscoveryChecker, SchemaViolation
@@ -586,12 +586,19 @@ def _error(error: FakeApiError) -> Response:
     return Response(json.dumps(body), error.status, content_type="application/json")
 
 
+class _QuietHandler(WSGIRequestHandler):
+    def log_request(self, *args: Any, **kwargs: Any) -> None:
+        pass  # the calls are counted in FakeSheetsApi.calls instead
+
+
 class FakeSheetsServer:
     """Runs ``FakeSheetsApi`` in a thread on 127.0.0.1 at a free port."""
 
     def __init__(self) -> None:
         self.api = FakeSheetsApi()
-        self._server = make_server("127.0.0.1", 0, self.api, threaded=True)
+        self._server = make_server(
+            "127.0.0.1", 0, self.api, threaded=True, request_handler=_QuietHandler
+        )
         self.url = f"http://127.0.0.1:{self._server.server_port}"
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
 

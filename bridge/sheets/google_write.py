@@ -1,0 +1,373 @@
+"""Plan the write-back of one run as Sheets API request bodies.
+
+Two calls carry everything, in this order:
+
+1. ``spreadsheets:batchUpdate``: grid growth and new tabs first (so that no
+   later request writes past the grid), then developer metadata marking new
+   managed columns, removal of the previous run's highlights, new notes and
+   highlights, the frozen header row, widths and hiding of new managed
+   columns, clearing of the bridge's extra tabs, and their charts.
+2. ``values:batchUpdate`` with valueInputOption RAW, so nothing is evaluated
+   as a formula: managed columns, headers of new managed columns, extra tabs
+   and the hidden state tab.
+
+A body over ``MAX_PAYLOAD_BYTES`` is split into several calls of the same kind,
+keeping the order of requests.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+from bridge.sheets.google_http import encode_json
+from bridge.sheets.google_layout import METADATA_KEY, SpreadsheetLayout, TabInfo
+from bridge.sheets.google_read import STATE_HEADERS, a1_cell, quote_title
+from bridge.sheets.managed import STATE_SHEET, managed_header
+from bridge.sheets.writeback import CellMark, WriteBack, check_writeback, plan_column_positions
+from validators.findings import column_letter
+from validators.table import ManagedColumn, SheetTable
+
+# Google recommends at most 2 MB per request body for speed; larger ones are split.
+MAX_PAYLOAD_BYTES = 2_000_000
+MAX_CELL_TEXT = 50_000  # characters a Sheets cell holds
+HIGHLIGHT_COLOURS = {
+    "error": {"red": 1.0, "green": 0.78, "blue": 0.81},  # light red
+    "warning": {"red": 1.0, "green": 0.92, "blue": 0.61},  # light yellow
+}
+COLUMN_WIDTHS = {ManagedColumn.STATUS: 110, ManagedColumn.FINDINGS: 360}
+DEFAULT_COLUMN_WIDTH = 120
+MARK_FIELDS = "note,userEnteredFormat.backgroundColor"
+
+
+@dataclass
+class WritePlan:
+    """Request bodies of one write-back, before splitting."""
+
+    requests: list[dict[str, Any]] = field(default_factory=list)
+    values: list[dict[str, Any]] = field(default_factory=list)
+    positions: dict[ManagedColumn, int] = field(default_factory=dict)
+
+
+def cell_value(value: Any) -> Any:
+    """Return ``value`` as a JSON cell for RAW input; "" clears the cell."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return ""
+    if isinstance(value, bool | int | float | str):
+        return value[:MAX_CELL_TEXT] if isinstance(value, str) else value
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    if hasattr(value, "item"):  # numpy scalars
+        return cell_value(value.item())
+    return str(value)[:MAX_CELL_TEXT]
+
+
+def plan_write(table: SheetTable, layout: SpreadsheetLayout, result: WriteBack) -> WritePlan:
+    """Return the requests and value ranges that write ``result`` into the sheet."""
+    check_writeback(table, result)
+    tab = layout.data_tab
+    plan = WritePlan()
+    first_free = max([len(table.headers), *(index + 1 for index in table.managed.values())])
+    plan.positions = plan_column_positions(table, result.columns, first_free)
+    new_columns = {column: index for column, index in plan.positions.items()
+                   if column not in table.managed}  # fmt: skip
+
+    needed = max(plan.positions.values(), default=-1) + 1
+    if needed > tab.column_count:
+        plan.requests.append(_append(tab.sheet_id, "COLUMNS", needed - tab.column_count))
+    taken: set[int] = set()
+    _plan_extra_tabs(plan, layout, result, taken)
+    _plan_state_tab(plan, layout, result, taken)
+
+    for column, index in sorted(new_columns.items(), key=lambda item: item[1]):
+        plan.requests.append(_metadata_request(tab.sheet_id, index, column))
+        width = COLUMN_WIDTHS.get(column, DEFAULT_COLUMN_WIDTH)
+        plan.requests.append(
+            _column_properties(tab.sheet_id, index, width, column in result.hidden)
+        )
+    plan.requests.extend(_mark_requests(table, layout, result.marks))
+    if tab.frozen_rows < table.header_row:
+        plan.requests.append(_freeze_rows(tab.sheet_id, table.header_row))
+
+    plan.values.extend(_managed_values(table, tab, result, plan.positions, new_columns))
+    for title, rows in result.extra_sheets.items():
+        if rows:
+            plan.values.append(_value_range(title, 0, 0, rows))
+    plan.values.append(_state_values(table, tab, result.marks))
+    return plan
+
+
+def _append(sheet_id: int, dimension: str, length: int) -> dict[str, Any]:
+    return {"appendDimension": {"sheetId": sheet_id, "dimension": dimension, "length": length}}
+
+
+def _add_sheet(sheet_id: int, title: str, rows: int, columns: int, hidden: bool) -> dict:
+    properties: dict[str, Any] = {
+        "sheetId": sheet_id,
+        "title": title,
+        "gridProperties": {"rowCount": max(rows, 1), "columnCount": max(columns, 1)},
+    }
+    if hidden:
+        properties["hidden"] = True
+    return {"addSheet": {"properties": properties}}
+
+
+def _clear_tab(sheet_id: int) -> dict[str, Any]:
+    return {"updateCells": {"range": {"sheetId": sheet_id}, "fields": "userEnteredValue"}}
+
+
+def _grow(plan: WritePlan, tab: TabInfo, rows: int, columns: int) -> None:
+    if rows > tab.row_count:
+        plan.requests.append(_append(tab.sheet_id, "ROWS", rows - tab.row_count))
+    if columns > tab.column_count:
+        plan.requests.append(_append(tab.sheet_id, "COLUMNS", columns - tab.column_count))
+
+
+def _plan_extra_tabs(
+    plan: WritePlan, layout: SpreadsheetLayout, result: WriteBack, taken: set[int]
+) -> dict[str, int]:
+    """Create or empty each extra tab, grown to fit; delete its old charts."""
+    ids: dict[str, int] = {}
+    for title, rows in result.extra_sheets.items():
+        height = len(rows)
+        width = max((len(row) for row in rows), default=0)
+        existing = layout.tab(title)
+        if existing is None:
+            sheet_id = layout.unused_sheet_id(taken)
+            taken.add(sheet_id)
+            plan.requests.append(_add_sheet(sheet_id, title, height, max(width, 26), False))
+        else:
+            sheet_id = existing.sheet_id
+            _grow(plan, existing, height, width)
+            plan.requests.append(_clear_tab(sheet_id))
+            for chart_id in existing.chart_ids:
+                plan.requests.append({"deleteEmbeddedObject": {"objectId": chart_id}})
+        ids[title] = sheet_id
+    return ids
+
+
+def _plan_state_tab(
+    plan: WritePlan, layout: SpreadsheetLayout, result: WriteBack, taken: set[int]
+) -> int:
+    """Create the hidden state tab, or empty it, sized for this run's records."""
+    height = len(result.marks) + 1
+    existing = layout.tab(STATE_SHEET)
+    if existing is None:
+        sheet_id = layout.unused_sheet_id(taken)
+        taken.add(sheet_id)
+        plan.requests.append(_add_sheet(sheet_id, STATE_SHEET, height, len(STATE_HEADERS), True))
+        return sheet_id
+    _grow(plan, existing, height, len(STATE_HEADERS))
+    plan.requests.append(_clear_tab(existing.sheet_id))
+    return existing.sheet_id
+
+
+def _metadata_request(sheet_id: int, index: int, column: ManagedColumn) -> dict[str, Any]:
+    return {
+        "createDeveloperMetadata": {
+            "developerMetadata": {
+                "metadataKey": METADATA_KEY,
+                "metadataValue": column.value,
+                "visibility": "DOCUMENT",
+                "location": {
+                    "dimensionRange": {
+                        "sheetId": sheet_id,
+                        "dimension": "COLUMNS",
+                        "startIndex": index,
+                        "endIndex": index + 1,
+                    }
+                },
+            }
+        }
+    }
+
+
+def _column_properties(sheet_id: int, index: int, width: int, hidden: bool) -> dict[str, Any]:
+    properties: dict[str, Any] = {"pixelSize": width}
+    fields = "pixelSize"
+    if hidden:
+        properties["hiddenByUser"] = True
+        fields += ",hiddenByUser"
+    return {
+        "updateDimensionProperties": {
+            "range": {"sheetId": sheet_id, "dimension": "COLUMNS",
+                      "startIndex": index, "endIndex": index + 1},
+            "properties": properties,
+            "fields": fields,
+        }
+    }  # fmt: skip
+
+
+def _freeze_rows(sheet_id: int, rows: int) -> dict[str, Any]:
+    return {
+        "updateSheetProperties": {
+            "properties": {"sheetId": sheet_id, "gridProperties": {"frozenRowCount": rows}},
+            "fields": "gridProperties.frozenRowCount",
+        }
+    }
+
+
+def _mark_cell(sheet_id: int, row: int, column: int, data: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "updateCells": {
+            "start": {"sheetId": sheet_id, "rowIndex": row, "columnIndex": column},
+            "rows": [{"values": [data]}],
+            "fields": MARK_FIELDS,
+        }
+    }
+
+
+def _mark_requests(
+    table: SheetTable, layout: SpreadsheetLayout, marks: list[CellMark]
+) -> Iterator[dict[str, Any]]:
+    """Undo the previous run's highlights on this tab, then set this run's.
+
+    NOTE: undoing resets the cell's background to none and removes its note,
+    because the cell's format before the bridge's highlight is not read (that
+    would cost a large ``spreadsheets.get``). A record also points at the
+    wrong cell after the user inserted or deleted rows above it.
+    """
+    tab = layout.data_tab
+    new_cells = {(table.sheet_row(mark.row_position) - 1, mark.column_index) for mark in marks}
+    for previous in layout.previous_marks:
+        cell = (previous.row, previous.column)
+        if previous.sheet != tab.title or cell in new_cells:
+            continue
+        if previous.row < tab.row_count and previous.column < tab.column_count:
+            yield _mark_cell(tab.sheet_id, *cell, {})
+    for mark in marks:
+        data = {
+            "note": mark.note[:MAX_CELL_TEXT],
+            "userEnteredFormat": {"backgroundColor": HIGHLIGHT_COLOURS[mark.severity]},
+        }
+        yield _mark_cell(
+            tab.sheet_id, table.sheet_row(mark.row_position) - 1, mark.column_index, data
+        )
+
+
+def _value_range(title: str, row: int, column: int, rows: list[list[Any]]) -> dict[str, Any]:
+    """Return a RAW value range whose top-left cell is the 0-based (row, column)."""
+    width = max((len(cells) for cells in rows), default=1) or 1
+    last = a1_cell(row + len(rows) - 1, column + width - 1)
+    return {
+        "range": f"{quote_title(title)}!{a1_cell(row, column)}:{last}",
+        "majorDimension": "ROWS",
+        "values": [[cell_value(value) for value in cells] for cells in rows],
+    }
+
+
+def _runs(indices: Iterable[int]) -> list[list[int]]:
+    """Group sorted column indices into runs of neighbours: [1, 2, 5] -> [[1, 2], [5]]."""
+    runs: list[list[int]] = []
+    for index in sorted(indices):
+        if runs and runs[-1][-1] + 1 == index:
+            runs[-1].append(index)
+        else:
+            runs.append([index])
+    return runs
+
+
+def _managed_values(
+    table: SheetTable,
+    tab: TabInfo,
+    result: WriteBack,
+    positions: dict[ManagedColumn, int],
+    new_columns: dict[ManagedColumn, int],
+) -> list[dict[str, Any]]:
+    """Return one value range per run of adjacent managed columns, plus new headers."""
+    by_index = {index: column for column, index in positions.items()}
+    ranges = []
+    for run in _runs(by_index):
+        headers = [
+            managed_header(by_index[index], result.lang) if by_index[index] in new_columns else None
+            for index in run
+        ]
+        if any(header is not None for header in headers):
+            ranges.append(_value_range(tab.title, table.header_row - 1, run[0], [headers]))
+        if table.rows:
+            columns = [result.columns[by_index[index]] for index in run]
+            rows = [list(cells) for cells in zip(*columns, strict=True)]
+            ranges.append(_value_range(tab.title, table.header_row, run[0], rows))
+    return ranges
+
+
+def _state_values(table: SheetTable, tab: TabInfo, marks: list[CellMark]) -> dict[str, Any]:
+    rows: list[list[Any]] = [list(STATE_HEADERS)]
+    for mark in marks:
+        cell = a1_cell(table.sheet_row(mark.row_position) - 1, mark.column_index)
+        rows.append(["mark", tab.title, cell, ""])
+    return _value_range(STATE_SHEET, 0, 0, rows)
+
+
+# -- splitting -------------------------------------------------------------------
+
+
+def payload_size(item: Any) -> int:
+    return len(encode_json(item))
+
+
+def split_value_range(value_range: dict[str, Any], limit: int) -> list[dict[str, Any]]:
+    """Cut a value range into row blocks whose bodies stay under ``limit`` bytes."""
+    if payload_size(value_range) <= limit:
+        return [value_range]
+    title, _, cells = value_range["range"].rpartition("!")
+    start = cells.split(":")[0]
+    letters = "".join(char for char in start if char.isalpha())
+    first_row = int(start[len(letters) :]) - 1
+    first_column = sum((ord(c) - 64) * 26**i for i, c in enumerate(reversed(letters))) - 1
+    rows = value_range["values"]
+    pieces: list[dict[str, Any]] = []
+    block: list[list[Any]] = []
+    block_start = 0
+    size = 200  # range text and JSON punctuation
+    for offset, row in enumerate(rows):
+        row_size = payload_size(row) + 1
+        if block and size + row_size > limit:
+            pieces.append(_raw_range(title, first_row + block_start, first_column, block))
+            block, block_start, size = [], offset, 200
+        block.append(row)
+        size += row_size
+    if block:
+        pieces.append(_raw_range(title, first_row + block_start, first_column, block))
+    return pieces
+
+
+def _raw_range(title: str, row: int, column: int, rows: list[list[Any]]) -> dict[str, Any]:
+    width = max(len(cells) for cells in rows)
+    last = f"{column_letter(column + width)}{row + len(rows)}"
+    return {"range": f"{title}!{a1_cell(row, column)}:{last}", "majorDimension": "ROWS",
+            "values": rows}  # fmt: skip
+
+
+def chunk(items: list[dict[str, Any]], limit: int, overhead: int = 200) -> list[list[dict]]:
+    """Pack ``items`` in order into lists whose JSON stays under ``limit`` bytes.
+
+    An item larger than ``limit`` on its own gets a list of its own.
+    """
+    chunks: list[list[dict[str, Any]]] = []
+    current: list[dict[str, Any]] = []
+    size = overhead
+    for item in items:
+        item_size = payload_size(item) + 1
+        if current and size + item_size > limit:
+            chunks.append(current)
+            current, size = [], overhead
+        current.append(item)
+        size += item_size
+    if current:
+        chunks.append(current)
+    return chunks
+
+
+def value_bodies(plan: WritePlan, limit: int = MAX_PAYLOAD_BYTES) -> list[dict[str, Any]]:
+    """Return the ``values:batchUpdate`` bodies of ``plan``, split to fit ``limit``."""
+    pieces = [piece for item in plan.values for piece in split_value_range(item, limit - 300)]
+    return [{"valueInputOption": "RAW", "data": data} for data in chunk(pieces, limit)]
+
+
+def request_bodies(plan: WritePlan, limit: int = MAX_PAYLOAD_BYTES) -> list[dict[str, Any]]:
+    """Return the ``spreadsheets:batchUpdate`` bodies of ``plan``, split to fit ``limit``."""
+    return [{"requests": requests} for requests in chunk(plan.requests, limit)]
