@@ -8,6 +8,8 @@ from pathlib import Path
 from typing import Protocol
 
 from bridge.errors import SheetNotFoundError
+from bridge.sheets.google import GoogleSheet
+from bridge.sheets.google_source import parse_google_source
 from bridge.sheets.local import default_output_path, read_local, write_local
 from bridge.sheets.writeback import WriteBack
 from validators.design import Design
@@ -59,11 +61,17 @@ class LocalSheet:
 
 
 def is_google_sheet(source: str) -> bool:
-    return source.startswith(("https://docs.google.com/spreadsheets/", "gsheet:"))
+    return parse_google_source(source) is not None
 
 
 def open_source(
     source: str, *, sheet: str | None = None, output: Path | None = None
 ) -> SheetAdapter:
-    """Return the adapter for ``source``."""
+    """Return the adapter for ``source``: a Google Sheets URL or id, else a local file.
+
+    ``output`` applies to local files only; a Google spreadsheet is written in place.
+    """
+    google = parse_google_source(source)
+    if google is not None:
+        return GoogleSheet(google.spreadsheet_id, gid=google.gid, sheet=sheet)
     return LocalSheet(Path(source), sheet=sheet, output=output)
