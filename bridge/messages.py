@@ -28,6 +28,8 @@ FINDING_TEMPLATES: dict[str, str] = {
     "invalid_bool": N_('"{value}" is not yes or no (はい/いいえ, ○/×, TRUE/FALSE).'),
     "invalid_option": N_('"{value}" is not one of the options: {options}.'),
     "out_of_range": N_("{value} is outside the allowed range {min} to {max}."),
+    "out_of_range.below": N_("{value} is below the minimum {min}."),
+    "out_of_range.above": N_("{value} is above the maximum {max}."),
     "unknown_stage": N_('"{value}" is not a stage of this pipeline.'),
     "unknown_pipeline": N_('"{value}" is not a pipeline of the design.'),
     "stage_requirement": N_("{label} is required in stage {stage} but empty."),
@@ -116,7 +118,9 @@ def finding_text(finding: Finding, lang: str) -> str:
     params.update({key: _value_text(value) for key, value in finding.params.items()})
     text = gettext(lang, template, **params)
     if finding.suggestion:
-        text += " " + gettext(lang, SUGGESTION_TEMPLATE, suggestion=finding.suggestion)
+        # Japanese sentences follow each other without a space.
+        separator = "" if lang == "ja" else " "
+        text += separator + gettext(lang, SUGGESTION_TEMPLATE, suggestion=finding.suggestion)
     return text
 
 

@@ -190,8 +190,13 @@ def test_blank_and_duplicate_headers_named_and_reported():
 
 def test_missing_required_column_reported_once():
     headers = [header for header in HEADERS if header != "案件ID"]
-    row = [value for header, value in zip(HEADERS, good_row(), strict=True) if header != "案件ID"]
-    result = run([row, row], headers=headers)
+    first = good_row()
+    second = good_row(会社名="ベータ", メール="b@example.jp")
+    rows = [
+        [value for header, value in zip(HEADERS, row, strict=True) if header != "案件ID"]
+        for row in (first, second)
+    ]
+    result = run(rows, headers=headers)
     assert [(f.code.value, f.row) for f in result.findings] == [("missing_column", 1)]
 
 

@@ -48,6 +48,10 @@ def _check_range(ctx: RuleContext, name: str, low: float | None, high: float | N
     too_low = numbers < low if low is not None else pd.Series(False, index=ctx.index)
     too_high = numbers > high if high is not None else pd.Series(False, index=ctx.index)
     params = {"min": _number_text(low), "max": _number_text(high)}
+    if high is None:
+        params["problem"] = "below"
+    elif low is None:
+        params["problem"] = "above"
     ctx.emit(too_low | too_high, name, Code.OUT_OF_RANGE, Severity.ERROR, params)
 
 
@@ -61,7 +65,8 @@ def check_required(ctx: RuleContext) -> None:
             continue  # reported once as a missing column
         result = ctx.values[prop.name]
         missing = result.empty & ~result.formula_error
-        ctx.emit(missing, prop.name, Code.MISSING_REQUIRED, Severity.ERROR, {"label": prop.label})
+        params = {"label": column.name}
+        ctx.emit(missing, prop.name, Code.MISSING_REQUIRED, Severity.ERROR, params)
 
 
 def _number_text(value: float | None) -> str:

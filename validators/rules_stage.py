@@ -109,12 +109,11 @@ def check_stage_requirements(ctx: RuleContext) -> None:
                     if result is None
                     else (result.empty & ~result.formula_error).to_numpy()
                 )
-                params = {
-                    "label": ctx.design.property(name).label,
-                    "stage": stage.label,
-                    "property": name,
-                }
+                # Name the property as the sheet's header does, since that is
+                # the word the team reads; fall back to the design's label.
                 column = ctx.column(name)
+                label = column.name if column else ctx.design.property(name).label
+                params = {"label": label, "stage": stage.label, "property": name}
                 ctx.emit(
                     in_stage & blank,
                     name if column else None,

@@ -75,7 +75,7 @@ def stage_entered_dates(
             continue
         seen = previous_entered.get(int(position))
         if seen is not None and previous_stage.get(int(position)) == stage_id:
-            entered.at[position] = seen
+            entered.at[position] = pd.Timestamp(seen)
             source.at[position] = "previous_run"
         else:
             entered.at[position] = ctx.as_of

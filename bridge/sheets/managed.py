@@ -12,7 +12,7 @@ MANAGED_HEADERS: dict[ManagedColumn, dict[str, str]] = {
     ManagedColumn.FINDINGS: {"ja": "検証結果", "en": "Findings"},
     ManagedColumn.SCORE: {"ja": "スコア", "en": "Score"},
     ManagedColumn.GRADE: {"ja": "評価", "en": "Grade"},
-    ManagedColumn.STAGE_ENTERED: {"ja": "ステージ開始日", "en": "Stage entered"},
+    ManagedColumn.STAGE_ENTERED: {"ja": "ステージ開始日（自動）", "en": "Stage entered (auto)"},
     ManagedColumn.STAGE_SEEN: {"ja": "確認済みステージ", "en": "Stage seen"},
     ManagedColumn.HUBSPOT_ID: {"ja": "HubSpot ID", "en": "HubSpot ID"},
     ManagedColumn.SYNC_STATUS: {"ja": "同期ステータス", "en": "Sync status"},
