@@ -394,3 +394,19 @@ class LookupFileError(InputError):
             path=str(path),
             reason=reason,
         )
+
+
+class HistoryDatabaseError(BridgeError):
+    """The history database cannot be opened, read or written."""
+
+    code = "history_database_unavailable"
+
+    def __init__(self, database: str, reason: str) -> None:
+        self.database = database  # URL with the password hidden
+        self.reason = reason
+        super().__init__(
+            f"Cannot use the history database {database}: {reason}. Check DATABASE_URL, "
+            "or run again with --no-history to validate without history.",
+            database=database,
+            reason=reason,
+        )
