@@ -55,6 +55,7 @@ class DriverValue:
 @dataclass(frozen=True)
 class DriverKpi:
     attribute: str
+    label: str  # the property's label, or the lookup's name
     outcome: str
     rows: int
     overall: Metric
@@ -64,6 +65,7 @@ class DriverKpi:
     def to_dict(self) -> dict[str, Any]:
         return {
             "attribute": self.attribute,
+            "label": self.label,
             "outcome": self.outcome,
             "rows": self.rows,
             "overall": self.overall.to_dict(),
@@ -116,6 +118,7 @@ def _attribute_table(
     values.sort(key=lambda item: (item.lift.value is None, -(item.lift.value or 0), item.value))
     return DriverKpi(
         attribute=name,
+        label=data.design.property(name).label if name in data.design.property_names() else name,
         outcome=data.settings.drivers.outcome if data.settings.drivers else "won",
         rows=int(judged.sum()),
         overall=overall,

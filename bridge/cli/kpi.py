@@ -1,0 +1,105 @@
+"""``bridge kpi``: validate a sheet, print its KPIs, write the KPI and to-do tabs."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from bridge.cli.app import EXIT_OK, EXIT_USAGE, cli, handle_errors, pick_language
+from bridge.cli.kpi_output import KpiPrinter
+from bridge.cli.validate import parse_as_of
+from bridge.errors import InvalidPeriodError, LookupFileError
+from bridge.i18n import N_, gettext
+from bridge.kpi_service import add_kpi_tabs, load_lookups, parse_period, report_json
+from bridge.sources import open_source
+from bridge.validation import build_writeback, load_design, today_in
+from validators.engine import validate as run_validation
+from validators.kpi.report import compute_kpis as compute_report
+
+ERROR_TEXTS = {
+    InvalidPeriodError.code: N_(
+        "Error: {value} is not a period. Write it as 2024-04-01..2025-03-31, start before end."
+    ),
+    LookupFileError.code: N_(
+        "Error: cannot read the lookup {name} from {path}: {reason}. Fix kpi.lookups in the "
+        "design or put the file beside the sheet."
+    ),
+}
+
+
+@cli.command("kpi")
+@click.argument("source")
+@click.option(
+    "--design",
+    "design_path",
+    type=click.Path(path_type=Path),
+    help="Design file (YAML). Default: the bundled example design.",
+)
+@click.option("--sheet", help="Tab to read. Default: the design's tab, else the first tab.")
+@click.option(
+    "--lang", type=click.Choice(["ja", "en"]), help="Output language. Default: the design's locale."
+)
+@click.option(
+    "--as-of",
+    "as_of",
+    help="Date that day counts are measured from (YYYY-MM-DD). Default: today in the sheet's time zone.",
+)
+@click.option(
+    "--period",
+    help="Period of the retention KPIs, START..END (YYYY-MM-DD, both inclusive). "
+    "Default: kpi.period_days days up to --as-of.",
+)
+@click.option(
+    "--json",
+    "json_path",
+    type=click.Path(path_type=Path),
+    help="Write the KPIs as JSON to this file.",
+)
+@click.option(
+    "--output",
+    type=click.Path(path_type=Path),
+    help="Result file for local sources. Default: <name>.checked.<ext> beside SOURCE.",
+)
+@click.option("--no-write", is_flag=True, help="Print and write JSON only; write no result file.")
+@handle_errors
+def kpi_command(
+    source: str,
+    design_path: Path | None,
+    sheet: str | None,
+    lang: str | None,
+    as_of: str | None,
+    period: str | None,
+    json_path: Path | None,
+    output: Path | None,
+    no_write: bool,
+) -> None:  # fmt: skip
+    """Print the KPIs of SOURCE and write the KPI and to-do tabs into the result file."""
+    try:
+        kpi_period = parse_period(period)
+        day = parse_as_of(as_of)
+        design, loaded_from = load_design(design_path)
+        lang = pick_language(lang, design.sheet.locale)
+        lookups = load_lookups(design, loaded_from, Path(source))
+    except (InvalidPeriodError, LookupFileError) as error:
+        click.echo(gettext(pick_language(lang), ERROR_TEXTS[error.code], **error.params), err=True)
+        sys.exit(EXIT_USAGE)
+
+    adapter = open_source(source, sheet=sheet, output=output)
+    table = adapter.read(design)
+    result = run_validation(table, design, day or today_in(table.time_zone))
+    report = compute_report(result, kpi_period, lookups)
+
+    KpiPrinter(report, lang).print()
+    if json_path:
+        data = report_json(report, result, lang)
+        text = json.dumps(data, ensure_ascii=False, indent=2, default=str)
+        json_path.write_text(text + "\n", encoding="utf-8")
+        click.echo(gettext(lang, N_("KPIs written to {path}"), path=json_path))
+    if not no_write:
+        writeback = add_kpi_tabs(build_writeback(result, lang), report, result, lang)
+        written = adapter.write(table, writeback)
+        click.echo(gettext(lang, N_("Result written to {path}"), path=written))
+    sys.exit(EXIT_OK)
