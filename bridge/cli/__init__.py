@@ -5,6 +5,7 @@ from __future__ import annotations
 import sys
 
 from bridge.cli import design_show as _design_show  # noqa: F401 - registers the command
+from bridge.cli import kpi as _kpi  # noqa: F401 - registers the command
 from bridge.cli import validate as _validate  # noqa: F401 - registers the command
 from bridge.cli.app import cli
 
