@@ -104,7 +104,9 @@ def normalize_column(
 
     expand = column.distinct.expand
     index = series.index
-    result_values = pd.Series(expand(values, _missing_value(values.dtype)), index=index)
+    result_values = pd.Series(
+        expand(values, _missing_value(values.dtype)), index=index, dtype=values.dtype
+    )
     suggestion = None
     if parsed.suggestion is not None and np.not_equal(parsed.suggestion, None).any():
         suggestions = np.full(count, None, dtype=object)

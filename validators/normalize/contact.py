@@ -25,8 +25,7 @@ from validators.normalize.core import Cells, Parsed, nfkc, transform_joined
 _ATOM = r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+"
 _LABEL = r"[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
 _SIMPLE_EMAIL_RE = re.compile(rf"({_ATOM}(?:\.{_ATOM})*)@((?:{_LABEL}\.)+{_LABEL})")
-MAX_LOCAL_PART_LENGTH = 64  # RFC 5321, section 4.5.3.1.1
-MAX_EMAIL_LENGTH = 254  # the limit email-validator enforces
+MAX_EMAIL_LENGTH = 254  # longer addresses go to email-validator, which rejects them
 
 # Typing slips that a suggestion may fix, applied in this order.
 _EMAIL_FIXES = (
@@ -77,10 +76,9 @@ def parse_email(cells: Cells) -> Parsed:
         if match is None or len(text) > MAX_EMAIL_LENGTH:
             continue
         local, domain = match.groups()
-        if len(local) <= MAX_LOCAL_PART_LENGTH:
-            normal_domain = _normalized_domain(domain.lower())
-            if normal_domain is not None:
-                values[position] = f"{local}@{normal_domain}"
+        normal_domain = _normalized_domain(domain.lower())
+        if normal_domain is not None:
+            values[position] = f"{local}@{normal_domain}"
 
     suggestion = np.full(len(texts), None, dtype=object)
     for position in np.flatnonzero(np.equal(values, None)):

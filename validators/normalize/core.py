@@ -276,39 +276,48 @@ class Distinct:
         return extended.take(self.codes)  # code -1 takes the trailing missing value
 
 
-class _BoolKey:
-    """Hash key that keeps True apart from 1 and False apart from 0 in factorize."""
-
-    __slots__ = ("value",)
-
-    def __init__(self, value: bool):
-        self.value = value
-
-
-_TRUE_KEY = _BoolKey(True)
-_FALSE_KEY = _BoolKey(False)
-
-
 def _factorize(values: np.ndarray, missing: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    inferred = infer_dtype(values, skipna=True)
-    bools = None
-    if inferred not in _UNIFORM_CATEGORIES:
-        # True == 1 in Python, so factorize would merge a checkbox with the number 1.
-        bools = np.fromiter(
-            (isinstance(value, bool | np.bool_) for value in values), bool, len(values)
-        )
-        if bools.any():
-            values = values.copy()
-            values[bools] = [_TRUE_KEY if value else _FALSE_KEY for value in values[bools]]
-        else:
-            bools = None
     codes, uniques = pd.factorize(values, use_na_sentinel=True)
     uniques = np.asarray(uniques, dtype=object)
-    if bools is not None:
-        keys = np.fromiter((isinstance(value, _BoolKey) for value in uniques), bool, len(uniques))
-        uniques[keys] = [key.value for key in uniques[keys]]
     codes[missing] = -1  # NaT and pd.NA that factorize kept as values
+    if infer_dtype(values, skipna=True) not in _UNIFORM_CATEGORIES:
+        codes, uniques = _split_bools_from_numbers(values, codes, uniques)
     return codes, uniques
+
+
+def _split_bools_from_numbers(
+    values: np.ndarray, codes: np.ndarray, uniques: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Give checkbox values their own codes where factorize merged them with 1 or 0.
+
+    True == 1 and False == 0 in Python, so factorize keeps whichever came
+    first. Only cells whose value equals 0 or 1 need a type check.
+    """
+    suspects = [code for code, value in enumerate(uniques) if _equals_zero_or_one(value)]
+    if not suspects:
+        return codes, uniques
+    extra: list[Any] = []
+    for code in suspects:
+        positions = np.flatnonzero(codes == code)
+        unique_is_bool = isinstance(uniques[code], bool | np.bool_)
+        is_bool = np.fromiter(
+            (isinstance(value, bool | np.bool_) for value in values[positions]),
+            bool,
+            len(positions),
+        )
+        other = positions[is_bool != unique_is_bool]
+        if len(other):
+            codes[other] = len(uniques) + len(extra)
+            extra.append(values[other[0]])
+    if extra:
+        added = np.empty(len(extra), dtype=object)
+        added[:] = extra
+        uniques = np.concatenate([uniques, added])
+    return codes, uniques
+
+
+def _equals_zero_or_one(value: Any) -> bool:
+    return isinstance(value, int | float | np.number | np.bool_) and value in (0, 1)
 
 
 @dataclass

@@ -23,7 +23,6 @@ from validators.normalize.core import (
     Cells,
     Parsed,
     nfkc,
-    transform_joined,
 )
 
 NAT = np.datetime64("NaT", "ns")
@@ -39,12 +38,15 @@ NANOSECONDS_PER_DAY = 86_400 * 10**9
 # Dates outside this range are rejected as typos (0224-04-01, 20224-04-01).
 MIN_DATE = np.datetime64("1800-01-01", "ns")
 MAX_DATE = np.datetime64("2201-01-01", "ns")  # exclusive
+_FIRST_DATETIME = dt.datetime(1800, 1, 1)
+_END_DATETIME = dt.datetime(2201, 1, 1)
 
 
 @dataclass(frozen=True)
 class Era:
     name: str
     letter: str
+    first_year: int  # Gregorian year of the era's year 1 (元年)
     first_day: dt.date
     last_day: dt.date | None  # None while the era lasts
 
@@ -52,11 +54,11 @@ class Era:
 # Meiji dates before 1873-01-01 (Meiji 6) are in the old lunisolar calendar,
 # which this module does not convert, so the Meiji range starts there.
 ERAS = (
-    Era("令和", "R", dt.date(2019, 5, 1), None),
-    Era("平成", "H", dt.date(1989, 1, 8), dt.date(2019, 4, 30)),
-    Era("昭和", "S", dt.date(1926, 12, 25), dt.date(1989, 1, 7)),
-    Era("大正", "T", dt.date(1912, 7, 30), dt.date(1926, 12, 24)),
-    Era("明治", "M", dt.date(1873, 1, 1), dt.date(1912, 7, 29)),
+    Era("令和", "R", 2019, dt.date(2019, 5, 1), None),
+    Era("平成", "H", 1989, dt.date(1989, 1, 8), dt.date(2019, 4, 30)),
+    Era("昭和", "S", 1926, dt.date(1926, 12, 25), dt.date(1989, 1, 7)),
+    Era("大正", "T", 1912, dt.date(1912, 7, 30), dt.date(1926, 12, 24)),
+    Era("明治", "M", 1868, dt.date(1873, 1, 1), dt.date(1912, 7, 29)),
 )
 _ERA_BY_NAME = {era.name: era for era in ERAS} | {era.letter.lower(): era for era in ERAS}
 
@@ -125,11 +127,28 @@ _ZONE_RE = re.compile(r"\s*(?P<z>Z|[+-]\d{2}(?::?\d{2})?|UTC|GMT|JST)", re.IGNOR
 _NAMED_OFFSETS = {"z": 0, "utc": 0, "gmt": 0, "jst": 9 * 60}
 _SERIAL_TEXT_RE = re.compile(r"\d+(?:\.\d+)?")
 
-# Fast path for the common forms: after the batch rewrite below, these go
-# through pandas' vectorised ISO 8601 parser in one call.
-_ISO_SHAPE_RE = re.compile(r"\d{4}-\d{1,2}-\d{1,2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,9})?)?)?")
-_SLASHED_RE = re.compile(r"(^|\x00)(\d{4})([/.])(\d{1,2})\3(\d{1,2})(?=[T \x00]|$)")
-_KANJI_DATE_RE = re.compile(r"(^|\x00)(\d{4})年(\d{1,2})月(\d{1,2})日(?=\x00|$)")
+# Fast path: formats that pandas parses in one vectorised call per format.
+# The ones a sample of the column matches are run over all values; what is
+# left goes through parse_time_text one value at a time. Formats with %z
+# give instants. A failed value costs pandas about 1 µs per format, which is
+# why the sample picks them.
+_FAST_FORMATS = (
+    "%Y-%m-%d",
+    "%Y/%m/%d",
+    "%Y-%m-%d %H:%M:%S",
+    "%Y-%m-%d %H:%M",
+    "%Y/%m/%d %H:%M:%S",
+    "%Y/%m/%d %H:%M",
+    "%Y-%m-%dT%H:%M:%S",
+    "%Y-%m-%dT%H:%M:%S.%f",
+    "%Y-%m-%d %H:%M:%S.%f",
+    "%Y-%m-%dT%H:%M:%S%z",
+    "%Y-%m-%dT%H:%M:%S.%f%z",
+    "%Y.%m.%d",
+    "%Y年%m月%d日",
+)
+MIN_VALUES_FOR_FAST_PATH = 1_000
+FORMAT_SAMPLE_SIZE = 200
 
 
 @dataclass(frozen=True)
@@ -177,7 +196,7 @@ def _era_date(name: str, year: str, month: str, day: str) -> dt.date | None:
     era_year = 1 if year == "元" else int(year)
     if era_year < 1:
         return None
-    date = dt.date(era.first_day.year + era_year - 1, int(month), int(day))
+    date = dt.date(era.first_year + era_year - 1, int(month), int(day))
     if date < era.first_day or (era.last_day is not None and date > era.last_day):
         return None
     return date
@@ -318,33 +337,28 @@ def _read_temporal(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 def _to_ns(index: pd.DatetimeIndex) -> np.ndarray:
     """Return datetime64[ns] values, NaT for those outside MIN_DATE..MAX_DATE."""
-    inside = (index >= pd.Timestamp(MIN_DATE)) & (index < pd.Timestamp(MAX_DATE))
-    values = np.full(len(index), NAT)
-    values[inside] = index[inside].as_unit("ns").to_numpy()
-    return values
+    values = index.to_numpy()  # datetime64 in pandas' unit for the values
+    inside = (values >= MIN_DATE) & (values < MAX_DATE)
+    result = np.full(len(values), NAT)
+    result[inside] = values[inside].astype("datetime64[ns]")
+    return result
 
 
 def _read_strings(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
     count = len(texts)
     wall = np.full(count, NAT)
     instant = np.full(count, NAT)
-    normal = nfkc(texts)
+    normal = np.array(nfkc(texts), dtype=object)
 
-    # Fast path: rewrite 2024/4/1, 2024.4.1 and 2024年4月1日 to 2024-4-1, then
-    # parse every ISO-shaped text in one pandas call.
-    rewritten = transform_joined(normal, _rewrite_to_iso)
-    shaped = np.fromiter(
-        (_ISO_SHAPE_RE.fullmatch(text) is not None for text in rewritten), bool, count
-    )
-    if shaped.any():
-        candidates = pd.Series(
-            [text for text, ok in zip(rewritten, shaped, strict=True) if ok], dtype=object
-        )
-        parsed = pd.to_datetime(candidates, format="ISO8601", errors="coerce")
-        wall[shaped] = _to_ns(pd.DatetimeIndex(parsed))
+    remaining = np.arange(count)
+    for format_ in _sampled_formats(normal):
+        parsed = _parse_format(normal[remaining], format_)
+        parsed_ok = parsed.notna()
+        target = instant if "%z" in format_ else wall
+        target[remaining[parsed_ok]] = _to_ns(parsed[parsed_ok])
+        remaining = remaining[~parsed_ok]
 
-    # Everything else, one text at a time: eras, English month names, zones.
-    for position in np.flatnonzero(np.isnat(wall)):
+    for position in remaining:
         value = parse_time_text(normal[position])
         if value is None:
             continue
@@ -356,14 +370,36 @@ def _read_strings(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
     return wall, instant
 
 
-def _rewrite_to_iso(joined: str) -> str:
-    joined = _SLASHED_RE.sub(r"\1\2-\4-\5", joined)
-    return _KANJI_DATE_RE.sub(r"\1\2-\3-\4", joined)
+def _parse_format(texts: np.ndarray, format_: str) -> pd.DatetimeIndex:
+    """Parse texts in one format: naive wall-clock times, or naive UTC for %z formats."""
+    if "%z" in format_:
+        parsed = pd.to_datetime(texts, format=format_, errors="coerce", utc=True)
+        return parsed.tz_localize(None)
+    return pd.to_datetime(texts, format=format_, errors="coerce")
+
+
+def _sampled_formats(texts: np.ndarray) -> list[str]:
+    """Return the fast formats that match part of a sample of texts, most matches first."""
+    if len(texts) < MIN_VALUES_FOR_FAST_PATH:
+        return []
+    sample = texts[:: len(texts) // FORMAT_SAMPLE_SIZE][:FORMAT_SAMPLE_SIZE]
+    unmatched = np.ones(len(sample), dtype=bool)
+    matches: list[tuple[int, str]] = []
+    for format_ in _FAST_FORMATS:
+        matched = _parse_format(sample[unmatched], format_).notna()
+        if matched.any():
+            matches.append((int(matched.sum()), format_))
+            unmatched[np.flatnonzero(unmatched)[matched]] = False
+            if not unmatched.any():
+                break
+    return [format_ for _count, format_ in sorted(matches, key=lambda match: -match[0])]
 
 
 def _checked(value: dt.datetime) -> np.datetime64:
-    stamp = np.datetime64(value, "ns")
-    return stamp if MIN_DATE <= stamp < MAX_DATE else NAT
+    # Compare before converting: numpy wraps years outside 1678..2261 silently.
+    if not _FIRST_DATETIME <= value < _END_DATETIME:
+        return NAT
+    return np.datetime64(value, "ns")
 
 
 def parse_date(cells: Cells, time_zone: str) -> Parsed:

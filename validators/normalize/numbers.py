@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import re
+from decimal import Decimal
 
 import numpy as np
 import pandas as pd
@@ -22,9 +25,11 @@ _DECIMAL = r"(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?|\.\d+"
 _PLAIN_RE = re.compile(rf"(?:{_DECIMAL})(?:e[+-]?\d+)?", re.IGNORECASE)
 
 # Japanese units: 兆 1e12, 億 1e8 and 万 1e4 each start a new group of four
-# digits; 千 and 百 count inside a group ("2千万" is 2000 x 1e4).
-_LARGE_UNITS = {"兆": 1e12, "億": 1e8, "万": 1e4}
-_SMALL_UNITS = {"千": 1e3, "百": 1e2}
+# digits; 千 and 百 count inside a group ("2千万" is 2000 x 1e4). Decimal
+# keeps "1.1万" at exactly 11000.
+_LARGE_UNITS = {"兆": Decimal("1e12"), "億": Decimal("1e8"), "万": Decimal("1e4")}
+_SMALL_UNITS = {"千": Decimal("1e3"), "百": Decimal("1e2")}
+_UNIT_EXPONENTS = {"兆": "e12", "億": "e8", "万": "e4", "千": "e3"}
 _UNIT_TOKEN_RE = re.compile(rf"({_DECIMAL})?([兆億万千百])")
 _UNIT_REST_RE = re.compile(_DECIMAL)
 
@@ -37,16 +42,44 @@ _CURRENCY_PREFIXES = ("¥", "$", "\\")
 _CURRENCY_SUFFIXES = ("円",)
 
 # Batch simplification of the common forms before the bulk float conversion:
-# drop well-placed thousands separators, a leading currency sign and a trailing 円.
-_THOUSANDS_RE = re.compile(r"(?<=\d),(?=\d{3}(?!\d))")
-_PREFIX_RE = re.compile(r"(^|\x00)[¥$\\]\s*")
-_SUFFIX_RE = re.compile(r"\s*円(?=\x00|$)")
+# drop well-placed thousands separators, a leading currency sign and a
+# trailing 円. float() ignores the spaces this may leave at either end. Each
+# pattern starts with a literal character, which lets re skip ahead quickly.
+_THOUSANDS_RE = re.compile(r",(?<=\d,)(?=\d{3}(?!\d))")
+_PREFIX_RE = re.compile(r"\x00[¥$\\]")
+_SUFFIX_RE = re.compile(r"円\x00")
+# A single unit at the end becomes an exponent: "3.5万" -> "3.5e4". Other
+# unit forms ("1億2000万", "1万5000") fail float() and reach the full parser.
+_TRAILING_UNIT_RE = re.compile(r"(?<=\d)([兆億万千])\x00")
+
+
+def _has_misplaced_comma(joined: str) -> bool:
+    """Return True unless every comma has a digit before it and exactly three after it."""
+    codes = np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32)
+    is_digit = (codes - ord("0")) < 10  # unsigned: code points below "0" wrap around
+    padded = np.concatenate([[False], is_digit, [False] * 4])
+    commas = np.flatnonzero(codes == ord(",")) + 1  # positions in padded
+    grouped = padded[commas - 1] & padded[commas + 1] & padded[commas + 2] & padded[commas + 3]
+    return not (grouped & ~padded[commas + 4]).all()
 
 
 def _simplify(joined: str) -> str:
-    joined = _THOUSANDS_RE.sub("", joined)
-    joined = _PREFIX_RE.sub(r"\1", joined)
-    return _SUFFIX_RE.sub("", joined)
+    if "," in joined:
+        # Removing every comma is far cheaper than the regex when all are
+        # thousands separators, which is the usual case.
+        if _has_misplaced_comma(joined):
+            joined = _THOUSANDS_RE.sub("", joined)
+        else:
+            joined = joined.replace(",", "")
+    # Separators at both ends let the patterns find the first and last value.
+    joined = f"\x00{joined}\x00"
+    if "¥" in joined or "$" in joined or "\\" in joined:
+        joined = _PREFIX_RE.sub("\x00", joined)
+    if "円" in joined:
+        joined = _SUFFIX_RE.sub("\x00", joined)
+    if any(unit in joined for unit in _UNIT_EXPONENTS):
+        joined = _TRAILING_UNIT_RE.sub(lambda match: _UNIT_EXPONENTS[match[1]] + "\x00", joined)
+    return joined[1:-1]
 
 
 def parse_amount_text(text: str) -> float | None:
@@ -87,30 +120,30 @@ def parse_amount_text(text: str) -> float | None:
 
 def _parse_units(text: str) -> float | None:
     """Parse a number written with 兆/億/万/千/百, such as "1億2000万" or "3.5万"."""
-    total = 0.0
-    group = 0.0  # the part below the next large unit
-    last_large = float("inf")
-    last_small = float("inf")
+    total = Decimal(0)
+    group = Decimal(0)  # the part below the next large unit
+    last_large: Decimal | None = None
+    last_small: Decimal | None = None
     position = 0
     for match in _UNIT_TOKEN_RE.finditer(text):
         if match.start() != position:
             return None
         digits, unit = match.groups()
-        number = float(digits.replace(",", "")) if digits else None
+        number = Decimal(digits.replace(",", "")) if digits else None
         if unit in _LARGE_UNITS:
             scale = _LARGE_UNITS[unit]
-            coefficient = group + (number or 0.0)
-            if scale >= last_large or coefficient == 0:
+            if (last_large is not None and scale >= last_large) or (number is None and not group):
                 return None
+            coefficient = group + (number or 0)
             total += coefficient * scale
-            group = 0.0
+            group = Decimal(0)
             last_large = scale
-            last_small = float("inf")
+            last_small = None
         else:
             scale = _SMALL_UNITS[unit]
-            if scale >= last_small:
+            if last_small is not None and scale >= last_small:
                 return None
-            group += (1.0 if number is None else number) * scale
+            group += (1 if number is None else number) * scale
             last_small = scale
         position = match.end()
     if position == 0:
@@ -119,20 +152,48 @@ def _parse_units(text: str) -> float | None:
     if rest:
         if not _UNIT_REST_RE.fullmatch(rest):
             return None
-        group += float(rest.replace(",", ""))
-    return total + group
+        group += Decimal(rest.replace(",", ""))
+    return float(total + group)
 
 
 def _bulk_float(texts: list[str]) -> np.ndarray:
     """Convert texts to float64, NaN where a text is not a plain number."""
-    values = np.array(texts, dtype=object)
-    try:
-        numbers = values.astype(np.float64)
-    except ValueError:
+    numbers = _read_floats_as_csv(texts)
+    if numbers is None:
+        # Not float(): it would also read "1_000".
+        values = np.array(texts, dtype=object)
         numbers = pd.to_numeric(values, errors="coerce").astype(np.float64)
-    # float() also reads "nan", "inf" and "1_000"; those go to the strict parser.
+    # "nan" and "inf" go to the strict parser, which rejects them.
     numbers[~np.isfinite(numbers)] = np.nan
     return numbers
+
+
+def _read_floats_as_csv(texts: list[str]) -> np.ndarray | None:
+    """Parse all texts with pandas' C CSV reader, one value per line.
+
+    It is about three times faster than float() per value. Return None when
+    a value is not a plain number or could break the one-value-per-line layout.
+    """
+    joined = "\n".join(texts)
+    if not texts or "\r" in joined or "\x1f" in joined or joined.count("\n") != len(texts) - 1:
+        return None
+    try:
+        frame = pd.read_csv(
+            io.StringIO(joined),
+            header=None,
+            names=["value"],
+            dtype=np.float64,
+            engine="c",
+            sep="\x1f",  # a separator no value contains: one column
+            quoting=csv.QUOTE_NONE,
+            skip_blank_lines=False,
+            na_filter=False,
+        )
+    except (ValueError, pd.errors.ParserError):
+        return None
+    if len(frame) != len(texts):
+        return None
+    return frame["value"].to_numpy(dtype=np.float64, copy=True)
 
 
 def parse_amount_strings(texts: list[str]) -> np.ndarray:
@@ -163,6 +224,7 @@ def parse_number(cells: Cells) -> Parsed:
     textual = cells.mask(CATEGORY_STR) | cells.mask(CATEGORY_OTHER)
     if textual.any():
         values[textual] = parse_amount_strings(cells.text[textual].tolist())
+    values[~np.isfinite(values)] = np.nan  # 1e400 overflows to inf
     return Parsed(values, np.isnan(values))
 
 
