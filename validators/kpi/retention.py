@@ -32,6 +32,7 @@ import pandas as pd
 
 from validators.kpi.data import KpiData, match_key
 from validators.kpi.metric import Metric, Reason, rate
+from validators.kpi.settings import RetentionSettings
 
 
 @dataclass(frozen=True)
@@ -60,7 +61,7 @@ class RetentionKpi:
 
 def churned_flags(data: KpiData) -> pd.Series:
     """Return True (churned), False (active) or None (unknown) per row."""
-    settings = data.settings.retention
+    settings = data.settings.retention or RetentionSettings()
     if settings.status_property:
         churned_keys = {match_key(value) for value in settings.churned_values}
         values = data.column(settings.status_property)
@@ -92,7 +93,7 @@ class Cohort:
 
 def cohort(data: KpiData) -> Cohort:
     """Return who is in the retention cohort and who of them churned."""
-    settings = data.settings.retention
+    settings = data.settings.retention or RetentionSettings()
     scope = data.in_pipeline()
     flags = churned_flags(data)
     known = scope & flags.notna()
@@ -113,7 +114,7 @@ def cohort(data: KpiData) -> Cohort:
 
 
 def _dated_cohort(data: KpiData, known: pd.Series, churned: pd.Series, unknown: int) -> Cohort:
-    settings = data.settings.retention
+    settings = data.settings.retention or RetentionSettings()
     start = data.dates(settings.start_date_property)
     end = data.dates(settings.end_date_property)
     first = pd.Timestamp(data.period.start)
@@ -136,9 +137,11 @@ def cohort_outcome(data: KpiData) -> pd.Series:
 
 
 def retention_kpis(data: KpiData) -> RetentionKpi:
-    mode: Literal["dated", "snapshot"] = (
-        "dated" if data.settings.retention.start_date_property else "snapshot"
-    )
+    settings = data.settings.retention
+    if settings is None:
+        missing = Metric.missing(Reason.NOT_CONFIGURED)
+        return RetentionKpi("snapshot", 0, 0, 0, 0, 0, 0, missing, missing)
+    mode: Literal["dated", "snapshot"] = "dated" if settings.start_date_property else "snapshot"
     members = cohort(data)
     return _result(
         mode,

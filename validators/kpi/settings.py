@@ -114,7 +114,7 @@ class KpiSettings(KpiModel):
     period_days: int = Field(default=365, ge=1)  # default period: this many days up to --as-of
     revenue_property: str | None = None  # default: the sheet's amount column
     satisfaction_property: str | None = None
-    retention: RetentionSettings = RetentionSettings()
+    retention: RetentionSettings | None = None  # None: no retention KPIs
     key_clients: KeyClientRule = KeyClientRule()
     upsell: UpsellRule | None = None
     partners: PartnerSettings | None = None
@@ -144,7 +144,7 @@ def check_kpi_references(
 
     need("revenue_property", kpi.revenue_property, property_names)
     need("satisfaction_property", kpi.satisfaction_property, property_names)
-    retention = kpi.retention
+    retention = kpi.retention or RetentionSettings()
     for field in ("status_property", "start_date_property", "end_date_property", "tenure_property"):
         need(f"retention.{field}", getattr(retention, field), property_names)
     need("key_clients.flag_property", kpi.key_clients.flag_property, property_names)
@@ -157,6 +157,8 @@ def check_kpi_references(
     if kpi.drivers is not None:
         for index, name in enumerate(kpi.drivers.attributes):
             need(f"drivers.attributes[{index}]", name, attributes)
+        if kpi.drivers.outcome == "retained" and kpi.retention is None:
+            problems.append("kpi.drivers.outcome: retained needs a kpi.retention section")
 
     if kpi.pipeline is not None and kpi.pipeline not in stage_ids:
         problems.append(f'kpi.pipeline: "{kpi.pipeline}" is not a pipeline of the design')
