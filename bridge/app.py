@@ -28,7 +28,7 @@ from bridge.auth import CachedCertsRequest
 from bridge.jobs import JobBackend, JobRunner, JobService, JobStore, MemoryJobStore, SqlJobStore
 from bridge.logging_setup import bind_context, clear_context, configure_logging
 from bridge.services import open_google_sheet, validation_handler
-from bridge.web import authn, design, health, jobs, kpis, openapi, tasks, validations
+from bridge.web import authn, health, openapi, tasks
 from bridge.web.api import ServiceState
 from bridge.web.problems import bridge_error_problem, problem_document, register_error_handlers
 from bridge.web.settings import Settings
@@ -104,8 +104,6 @@ def _job_backend(settings: Settings, runner: JobRunner, credentials: Any) -> Job
 
 
 def _register_blueprints(app: Flask) -> None:
-    for child in (validations.blueprint, jobs.blueprint, kpis.blueprint, design.blueprint):
-        authn.blueprint.register_blueprint(child)
     app.register_blueprint(authn.blueprint)
     app.register_blueprint(health.blueprint)
     app.register_blueprint(openapi.blueprint)

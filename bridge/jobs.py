@@ -263,7 +263,7 @@ class JobRunner:
             return
         except Exception:
             logger.exception("job %s failed unexpectedly", job.id)
-            self._fail(job, "internal-error", lang, request_id=job.id)
+            self._fail(job, "internal-error", lang)
             return
         self.store.update(job.id, state="done", progress=1.0, result=result, pause_reason=None)
         logger.info("job %s done", job.id)
@@ -277,6 +277,7 @@ class JobRunner:
 
     def _fail(self, job: Job, code: str, lang: str, **params: Any) -> None:
         logger.warning("job %s failed: %s", job.id, code)
+        params.setdefault("request_id", job.id)
         document = self.problem_builder(code, lang, **params)
         self.store.update(job.id, state="failed", error=document)
 

@@ -6,9 +6,12 @@ from flask import Blueprint, g, request
 
 from bridge.auth import ACCESS_TOKEN_HEADER, verify_identity
 from bridge.logging_setup import bind_context
+from bridge.web import design, jobs, kpis, validations
 from bridge.web.api import service_state
 
 blueprint = Blueprint("api", __name__, url_prefix="/api/v1")
+for _child in (validations.blueprint, jobs.blueprint, kpis.blueprint, design.blueprint):
+    blueprint.register_blueprint(_child)
 
 
 @blueprint.before_request

@@ -7,6 +7,7 @@ scripts branch on it; ``title`` and ``detail`` are translated.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from typing import Any
 
@@ -15,8 +16,24 @@ from pydantic import BaseModel, Field, ValidationError
 from werkzeug.exceptions import HTTPException
 
 from bridge.error_messages import error_message
-from bridge.errors import BridgeError, OutputError, SheetNotFoundError, SourceNotFoundError
+from bridge.errors import (
+    BridgeError,
+    GoogleCredentialsMissingError,
+    OutputError,
+    SheetAuthError,
+    SheetNotFoundError,
+    SheetPermissionError,
+    SheetsRequestError,
+    SheetsUnavailableError,
+    SourceNotFoundError,
+    SpreadsheetNotAllowedError,
+    SpreadsheetNotFoundError,
+)
 from bridge.i18n import LANGUAGES, N_, gettext, normalize_language
+
+with contextlib.suppress(ImportError):
+    # Registers the texts of the Google Sheets errors in ERROR_TEMPLATES.
+    import bridge.sheets.google_messages  # noqa: F401
 
 logger = logging.getLogger(__name__)
 
@@ -114,6 +131,8 @@ PROBLEMS: dict[str, tuple[int, str, str]] = {
     ),
     "input-invalid": (422, N_("Sheet cannot be used"), "{message}"),
     "sheet-not-found": (404, N_("Sheet not found"), "{message}"),
+    "sheet-access-denied": (403, N_("No access to the spreadsheet"), "{message}"),
+    "sheets-unavailable": (503, N_("Google Sheets unavailable"), "{message}"),
     "task-headers-missing": (
         403,
         N_("Not a Cloud Tasks request"),
@@ -234,13 +253,17 @@ def problem_response(
 
 
 def bridge_error_problem(error: BridgeError, lang: str) -> tuple[str, dict[str, Any]]:
-    """Return the problem code and params for a bridge error met while running a job."""
+    """Return the problem code and params for a bridge error met while serving a request."""
     message = error_message(error, lang)
-    if isinstance(error, SheetNotFoundError | SourceNotFoundError):
+    if isinstance(error, SheetNotFoundError | SourceNotFoundError | SpreadsheetNotFoundError):
         return "sheet-not-found", {"message": message}
-    if isinstance(error, OutputError):
-        logger.error("could not write results: %s", error)
-        return "input-invalid", {"message": message}
+    if isinstance(error, SheetPermissionError | SpreadsheetNotAllowedError | SheetAuthError):
+        return "sheet-access-denied", {"message": message}
+    if isinstance(error, SheetsUnavailableError):
+        return "sheets-unavailable", {"message": message}
+    if isinstance(error, GoogleCredentialsMissingError | SheetsRequestError | OutputError):
+        logger.error("service cannot reach or write the sheet: %s", error)
+        return "internal-error", {}
     return "input-invalid", {"message": message}
 
 
