@@ -59,3 +59,6 @@ def database_engine(request, tmp_path):
 @pytest.fixture
 def ledger(database_engine) -> Ledger:
     return Ledger(database_engine)
+
+
+from tests.fakes.fixtures import fake_clock, fake_hubspot, hubspot_env  # noqa: E402, F401
