@@ -208,14 +208,16 @@ def _previous_states(
     stage_seen = ctx.table.managed_values(ManagedColumn.STAGE_SEEN)
     entered = ctx.table.managed_values(ManagedColumn.STAGE_ENTERED)
     scores = ctx.table.managed_values(ManagedColumn.SCORE)
-    states: dict[int, PreviousState] = {}
-    for position in ctx.index:
-        states[int(position)] = PreviousState(
+    if not (stage_seen or entered or scores):
+        return {}
+    return {
+        position: PreviousState(
             stage_id=_text_or_none(stage_seen, position),
             stage_entered=_date_or_none(entered, position),
             score=_number_or_none(scores, position),
         )
-    return states
+        for position in ctx.index.tolist()
+    }
 
 
 def _text_or_none(cells: list[Any] | None, position: int) -> str | None:

@@ -8,8 +8,12 @@ deterministic names and a header finding.
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
+
+import numpy as np
+import pandas as pd
 
 from validators.design import Design, Property
 from validators.findings import Code, Finding, Severity, column_letter
@@ -41,6 +45,13 @@ def header_key(text: Any) -> str:
         return ""
     folded = unicodedata.normalize("NFKC", str(text)).casefold()
     return "".join(folded.split())
+
+
+def map_distinct(values: pd.Series, function: Callable[[Any], Any]) -> pd.Series:
+    """Apply ``function`` once per distinct non-missing value and spread the results."""
+    codes, uniques = pd.factorize(values, use_na_sentinel=True)
+    mapped = np.array([function(value) for value in uniques] + [None], dtype=object)
+    return pd.Series(mapped[codes], index=values.index, dtype=object)
 
 
 def name_columns(table: SheetTable) -> tuple[list[Column], list[Finding]]:

@@ -7,7 +7,7 @@ import pandas as pd
 from validators.context import RuleContext
 from validators.design import Property
 from validators.findings import Code, Severity
-from validators.headers import header_key
+from validators.headers import header_key, map_distinct
 from validators.normalize import company_match_key, email_match_key
 
 
@@ -41,24 +41,34 @@ def match_key(prop: Property, values: pd.Series) -> pd.Series:
     if prop.type == "text" and prop.object == "company":
         return company_match_key(values)
     if prop.type == "text":
-        return values.map(header_key, na_action="ignore")
+        return map_distinct(values, header_key)
     return values.astype(object).where(values.notna(), None)
+
+
+MAX_ROWS_LISTED = 5  # other rows named in one message; more are summarised as "…"
 
 
 def _emit_with_rows(
     ctx: RuleContext, name: str, keys: pd.Series, flagged: pd.Series, code: Code
 ) -> None:
-    """Emit findings that list the other rows sharing the same key."""
+    """Emit findings that name the other rows sharing the same key."""
     if not flagged.any():
         return
-    shared = keys[keys.isin(set(keys[flagged]))]
+    flagged_keys = keys[flagged]
+    shared = keys[keys.isin(set(flagged_keys))]
+    counts = shared.value_counts().to_dict()
     rows_by_key: dict[object, list[int]] = {}
-    for position, key in shared.items():
-        rows_by_key.setdefault(key, []).append(ctx.table.sheet_row(int(position)))
+    for position, key in zip(shared.index.tolist(), shared.tolist(), strict=True):
+        rows = rows_by_key.setdefault(key, [])
+        if len(rows) <= MAX_ROWS_LISTED:
+            rows.append(ctx.table.sheet_row(position))
 
     params = []
-    for position in ctx.index[flagged.to_numpy()]:
-        own = ctx.table.sheet_row(int(position))
-        others = [row for row in rows_by_key[keys.at[position]] if row != own]
-        params.append({"rows": ", ".join(str(row) for row in others)})
+    for position, key in zip(flagged_keys.index.tolist(), flagged_keys.tolist(), strict=True):
+        own = ctx.table.sheet_row(position)
+        others = [row for row in rows_by_key[key] if row != own][:MAX_ROWS_LISTED]
+        text = ", ".join(str(row) for row in others)
+        if counts[key] - 1 > len(others):
+            text += ", …"
+        params.append({"rows": text})
     ctx.emit(flagged, name, code, Severity.ERROR, params)

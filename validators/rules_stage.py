@@ -10,7 +10,7 @@ import pandas as pd
 from validators.context import RuleContext
 from validators.design import Pipeline
 from validators.findings import Code, Severity
-from validators.headers import header_key
+from validators.headers import header_key, map_distinct
 
 
 def resolve_stages(ctx: RuleContext) -> None:
@@ -32,7 +32,7 @@ def resolve_stages(ctx: RuleContext) -> None:
         if not in_pipeline.any():
             continue
         lookup = _stage_lookup(pipeline)
-        keys = stage_text[in_pipeline].map(header_key, na_action="ignore")
+        keys = map_distinct(stage_text[in_pipeline], header_key)
         found = keys.map(lookup)
         stage_ids[in_pipeline] = found
         closed[in_pipeline] = found.map(
@@ -62,7 +62,7 @@ def _resolve_pipelines(ctx: RuleContext) -> pd.Series:
     for pipeline in design.pipelines:
         for name in (pipeline.id, pipeline.label, *pipeline.aliases):
             lookup.setdefault(header_key(name), pipeline.id)
-    found = text.map(header_key, na_action="ignore").map(lookup)
+    found = map_distinct(text, header_key).map(lookup)
     unknown = found.isna() & text.notna()
 
     labels = [pipeline.label for pipeline in design.pipelines]
