@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
+import stat
 import uuid
 from collections.abc import Callable
 from pathlib import Path
@@ -52,8 +53,15 @@ def check_source(path: Path) -> str:
 
 
 def is_writable_directory(directory: Path) -> bool:
-    """Return True when new files can be created in ``directory``."""
-    return directory.is_dir() and os.access(directory, os.W_OK | os.X_OK)
+    """Return True when new files can be created in ``directory``.
+
+    A folder without any write permission bit counts as read-only even for
+    root, who could write there anyway: such a folder (a shared data set, say)
+    was made read-only on purpose.
+    """
+    if not directory.is_dir() or not os.access(directory, os.W_OK | os.X_OK):
+        return False
+    return bool(directory.stat().st_mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH))
 
 
 def is_checked_file(path: Path) -> bool:
