@@ -287,7 +287,6 @@ FIELD_TEMPLATES = {
     "string_too_long": N_("the text is longer than {max_length} characters."),
     "string_too_short": N_("the text must not be empty."),
     "model_type": N_("the request body must be a JSON object."),
-    "value_error": N_("{reason}"),
 }
 
 

@@ -1,0 +1,41 @@
+"""The generated OpenAPI document: valid, and describing every route."""
+
+from __future__ import annotations
+
+from openapi_spec_validator import validate
+
+from bridge.web.openapi import STATUS_TEXT, undocumented_rules
+from bridge.web.problems import PROBLEMS
+
+
+def test_document_is_valid_openapi(client):
+    document = client.get("/openapi.json").get_json()
+    validate(document)
+    assert document["openapi"].startswith("3.1")
+
+
+def test_every_route_documented(app, client):
+    assert undocumented_rules(app) == []
+    paths = client.get("/openapi.json").get_json()["paths"]
+    for rule in app.url_map.iter_rules():
+        path = rule.rule.replace("<job_id>", "{job_id}")
+        assert path in paths, path
+        for method in rule.methods - {"HEAD", "OPTIONS"}:
+            assert method.lower() in paths[path], (path, method)
+
+
+def test_schemas_come_from_models(client):
+    document = client.get("/openapi.json").get_json()
+    schemas = document["components"]["schemas"]
+    request = schemas["ValidationRequest"]
+    assert request["required"] == ["spreadsheet"]
+    assert request["additionalProperties"] is False
+    assert set(request["properties"]) >= {"spreadsheet", "sheet", "gid", "as_of", "lang"}
+    operation = document["paths"]["/api/v1/validations"]["post"]
+    assert "202" in operation["responses"]
+    assert operation["responses"]["401"]["content"]["application/problem+json"]
+
+
+def test_every_problem_status_described():
+    for code, (status, _, _) in PROBLEMS.items():
+        assert status in STATUS_TEXT, code
