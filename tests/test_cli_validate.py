@@ -229,3 +229,26 @@ def test_fake_xlsx_is_unreadable(tmp_path):
     result = CliRunner().invoke(cli, ["validate", str(fake), "--lang", "en"])
     assert result.exit_code == 2
     assert "Cannot read" in result.output or "cannot read" in result.output
+
+
+def test_read_only_source_folder_falls_back_to_cwd(tmp_path, monkeypatch):
+    folder = tmp_path / "readonly"
+    folder.mkdir()
+    source = folder / "deals.csv"
+    source.write_text(
+        "opportunity_id,sales_agent,product,account,deal_stage,engage_date,close_date,close_value\n"
+        "A1,Moses Frase,GTX Basic,,Prospecting,,,-1\n",
+        encoding="utf-8",
+    )
+    folder.chmod(0o555)
+    work = tmp_path / "work"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    try:
+        code, text = run_cli("validate", str(source), "--design", str(MAVEN_DESIGN), "--lang", "en")
+    finally:
+        folder.chmod(0o755)
+    assert code == 0, text
+    assert (work / "deals.checked.csv").exists()
+    assert not (folder / "deals.checked.csv").exists()
+    assert "read-only" in text
