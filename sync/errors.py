@@ -1,8 +1,8 @@
 """Exceptions of the sync package, all rooted at ``SyncError``.
 
 Classes are grouped by what the caller should do. Each keeps its inputs as
-attributes and in ``params`` (for a translated message template, looked up by
-``code``); ``str()`` is an English fallback that names the value and the next
+attributes and in ``params``, which fill the translated template of its
+``code``. ``str()`` is an English fallback that names the value and the next
 step. Response bodies are truncated and the access token is redacted before
 any text reaches a message::
 
@@ -94,7 +94,7 @@ class MissingTokenError(ConfigurationError):
 
 
 class HubSpotError(SyncError):
-    """HubSpot answered a request with an error status."""
+    """HubSpot returned an error status for a request."""
 
     code = "hubspot_error"
 
@@ -142,8 +142,8 @@ class HubSpotUnavailable(HubSpotRetriableError):
         self.attempts = attempts
         reason = f"status {status}" if status is not None else "timeout or connection error"
         super().__init__(
-            f"HubSpot did not answer {method} {redact(path)} successfully after {attempts} "
-            f"attempts (last: {reason}). Try again in a few minutes; a new run continues "
+            f"HubSpot returned no successful response to {method} {redact(path)} after "
+            f"{attempts} attempts (last: {reason}). Try again in a few minutes; a new run continues "
             "where this one stopped.",
             status=status,
             method=method,
@@ -159,9 +159,9 @@ class HubSpotAuthError(HubSpotFatalError):
 
     def __init__(self, *, status: int, method: str, path: str, body: str = "") -> None:
         scopes = ", ".join(REQUIRED_SCOPES)
-        what = "rejected the access token" if status == 401 else "denied access"
+        reason = "rejected the access token" if status == 401 else "denied access"
         super().__init__(
-            f"HubSpot {what} ({status}) for {method} {redact(path)}. Check the private app's "
+            f"HubSpot {reason} ({status}) for {method} {redact(path)}. Check the private app's "
             f"access token and give the app these scopes: {scopes}.",
             status=status,
             method=method,

@@ -25,7 +25,7 @@ from validators.design import Design, Pipeline, Property
 
 logger = logging.getLogger(__name__)
 
-# The unique deal property that holds each row's key; upserts match deals by it.
+# The unique deal property that stores each row's key. Upserts match deals by it.
 ROW_KEY_PROPERTY = "bridge_row_key"
 ROW_KEY_LABEL = "Bridge row key"
 
@@ -36,7 +36,7 @@ OBJECT_GROUPS = {
 }
 
 # Design type -> HubSpot property types it accepts. A HubSpot "datetime" with
-# fieldType "date" (such as the built-in closedate) also holds plain dates.
+# fieldType "date" (such as the built-in closedate) also accepts plain dates.
 COMPATIBLE_TYPES: dict[str, tuple[str, ...]] = {
     "text": ("string",),
     "email": ("string",),
@@ -87,7 +87,7 @@ class PreflightProblem:
 
 @dataclass(frozen=True)
 class Portal:
-    """What the bridge reads from a HubSpot portal before any write."""
+    """Portal settings the bridge reads before any write."""
 
     properties: dict[str, dict[str, dict[str, Any]]]  # plural object type -> name -> definition
     pipelines: list[dict[str, Any]]  # deal pipelines with their stages
@@ -149,9 +149,11 @@ def _check_property(prop: Property, portal: Portal) -> list[PreflightProblem]:
     if actual_type not in accepted or (
         prop.type == "bool" and actual_type == "enumeration" and not is_checkbox
     ):
-        shown = f"{actual_type}/{definition.get('fieldType', '')}".rstrip("/")
+        actual_text = f"{actual_type}/{definition.get('fieldType', '')}".rstrip("/")
         return [
-            PreflightProblem("wrong_type", prop.object, prop.name, expected=prop.type, actual=shown)
+            PreflightProblem(
+                "wrong_type", prop.object, prop.name, expected=prop.type, actual=actual_text
+            )
         ]
 
     if prop.type != "enum":

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 
+from bridge.cli import design as _design  # noqa: F401 - registers the commands
 from bridge.cli import design_show as _design_show  # noqa: F401 - registers the command
 from bridge.cli import kpi as _kpi  # noqa: F401 - registers the command
 from bridge.cli import serve as _serve  # noqa: F401 - registers the command

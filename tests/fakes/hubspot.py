@@ -7,13 +7,13 @@ paths the client uses, and behaves like HubSpot where the sync depends on it:
   indexes (``email`` for contacts, ``domain`` for companies, and every
   property defined with ``hasUniqueValue``, e.g. the deal row key);
 - at most 100 inputs per batch (2,000 per association batch), else 400;
-- a rolling limit (100 requests per 10 s by default) answered with HubSpot's
+- a rolling limit (100 requests per 10 s by default) enforced with HubSpot's
   429 body, ``X-HubSpot-RateLimit-*`` headers on every response, a daily-limit
   mode, and injectable faults (423, 502, 503 or a hang past the client timeout);
 - 207 with per-input errors: INVALID_OPTION, INVALID_DATE, INVALID_EMAIL;
 - every request body is loaded into the matching model of the official
-  ``hubspot-api-client`` (see ``hubspot_models``); a violation is answered with
-  400 and recorded in ``violations``, which the ``fake_hubspot`` fixture
+  ``hubspot-api-client`` (see ``hubspot_models``); a violation gets a
+  400 and is recorded in ``violations``, which the ``fake_hubspot`` fixture
   asserts to be empty at teardown.
 
 The clock is injectable: with the same ``FakeClock`` in the client, rate
@@ -161,7 +161,7 @@ class FakeHubSpot:
     # -- test controls --------------------------------------------------------
 
     def inject(self, fault: int | str, count: int = 1, retry_after: float | None = None) -> None:
-        """Answer the next ``count`` requests with status ``fault`` (or "hang")."""
+        """Return status ``fault`` (or hang) for the next ``count`` requests."""
         for _ in range(count):
             self.faults.append((fault, retry_after))
 
@@ -453,7 +453,7 @@ class FakeHubSpot:
 
     def _read(self, object_type: str, body: dict[str, Any]) -> dict[str, Any]:
         id_property = body.get("idProperty")
-        wanted = body.get("properties") or []
+        requested = body.get("properties") or []
         results = []
         for item in body.get("inputs", []):
             if id_property:
@@ -464,7 +464,7 @@ class FakeHubSpot:
                 public = _public(record)
                 public["properties"] = {
                     key: value for key, value in record["properties"].items()
-                    if key in wanted or key in ("hs_object_id", "createdate", "hs_lastmodifieddate")
+                    if key in requested or key in ("hs_object_id", "createdate", "hs_lastmodifieddate")
                 }  # fmt: skip
                 results.append(public)
         return {
