@@ -27,7 +27,7 @@ from flask import Flask, Response, g, request
 from bridge.auth import CachedCertsRequest
 from bridge.jobs import JobBackend, JobRunner, JobService, JobStore, MemoryJobStore, SqlJobStore
 from bridge.logging_setup import bind_context, clear_context, configure_logging
-from bridge.services import open_google_sheet, validation_handler
+from bridge.services import job_handlers, open_google_sheet
 from bridge.web import authn, health, openapi, tasks
 from bridge.web.api import ServiceState
 from bridge.web.problems import bridge_error_problem, problem_document, register_error_handlers
@@ -58,7 +58,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     )
     runner = JobRunner(
         store,
-        {"validation": validation_handler(opener, settings.max_rows)},
+        job_handlers(opener, settings.max_rows),
         problem_document,
         bridge_error_problem,
     )

@@ -7,19 +7,26 @@ worker thread or a Cloud Tasks request and get their sheet through a
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
-from collections.abc import Callable
 from typing import Any, Protocol
 
-from bridge.jobs import JobContext, JobFailure
+from bridge.jobs import JobContext, JobFailure, JobHandler
+from bridge.kpi_service import add_kpi_tabs, parse_period, report_json
 from bridge.messages import design_problem_message
 from bridge.sources import SheetAdapter, open_source
 from bridge.validation import build_writeback, load_design, report_dict, today_in
-from bridge.web.schemas import DesignCheckResponse, DesignProblemItem, ValidationRequest
+from bridge.web.schemas import (
+    DesignCheckResponse,
+    DesignProblemItem,
+    KpiRequest,
+    ValidationRequest,
+)
 from validators.design import Design
 from validators.design_file import DesignError, load_design_text
 from validators.engine import validate
+from validators.kpi.report import compute_kpis as compute_report
 
 logger = logging.getLogger(__name__)
 
@@ -113,6 +120,45 @@ def run_validation(
     return json.loads(json.dumps(report, ensure_ascii=False, default=str))
 
 
+def run_kpis(
+    request: dict[str, Any],
+    context: JobContext,
+    *,
+    open_sheet: SheetOpener,
+    max_rows: int,
+) -> dict[str, Any]:
+    """Validate one tab, compute its KPIs and to-do list, and write the KPI and to-do tabs."""
+    body = KpiRequest.model_validate(request)
+    lang = body.lang or "ja"
+    design = design_from_request(body.design_yaml, lang)
+    adapter = open_sheet(
+        context.job.spreadsheet_id or body.spreadsheet,
+        sheet=body.sheet,
+        gid=body.gid,
+        access_token=context.access_token,
+        user=context.job.owner,
+    )
+
+    table = adapter.read(design)
+    if len(table.rows) > max_rows:
+        raise JobFailure("too-many-rows", sheet=table.title, rows=len(table.rows), limit=max_rows)
+    context.report_progress(0.3)
+
+    result = validate(table, design, body.as_of or today_in(table.time_zone))
+    # NOTE: only lookups whose values are in the design are used; the service
+    # never reads a file that a request's design names.
+    lookups = {lookup.name: dict(lookup.values) for lookup in design.kpi.lookups if lookup.values}
+    report = compute_report(result, parse_period(body.period), lookups)
+    context.report_progress(0.7)
+
+    data = report_json(report, result, lang)
+    data["written"] = None
+    if body.write:
+        writeback = add_kpi_tabs(build_writeback(result, lang), report, result, lang)
+        data["written"] = adapter.write(table, writeback)
+    return json.loads(json.dumps(data, ensure_ascii=False, default=str))
+
+
 def check_design(design_yaml: str, lang: str) -> DesignCheckResponse:
     """Load a design from YAML and return every problem, or its size when it is valid."""
     try:
@@ -137,12 +183,9 @@ def check_design(design_yaml: str, lang: str) -> DesignCheckResponse:
     )
 
 
-def validation_handler(
-    open_sheet: SheetOpener, max_rows: int
-) -> Callable[[dict[str, Any], JobContext], dict[str, Any]]:
-    """Return the job handler of ``validation`` jobs bound to an opener and a row limit."""
-
-    def handle(request: dict[str, Any], context: JobContext) -> dict[str, Any]:
-        return run_validation(request, context, open_sheet=open_sheet, max_rows=max_rows)
-
-    return handle
+def job_handlers(open_sheet: SheetOpener, max_rows: int) -> dict[str, JobHandler]:
+    """Return the handler of each job kind, bound to a sheet opener and a row limit."""
+    return {
+        "validation": functools.partial(run_validation, open_sheet=open_sheet, max_rows=max_rows),
+        "kpi": functools.partial(run_kpis, open_sheet=open_sheet, max_rows=max_rows),
+    }

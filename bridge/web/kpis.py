@@ -1,24 +1,40 @@
-"""``POST /api/v1/kpis``: the team's KPI tables of one tab."""
+"""``POST /api/v1/kpis``: start a job computing the KPI tables and to-do list of one tab."""
 
 from __future__ import annotations
 
 from flask import Blueprint
 
+from bridge.errors import InvalidPeriodError
+from bridge.i18n import N_, gettext
+from bridge.kpi_service import parse_period
 from bridge.web.api import documented, parse_body
-from bridge.web.problems import ApiProblem
-from bridge.web.schemas import KpiRequest
+from bridge.web.problems import ApiProblem, request_language
+from bridge.web.schemas import JobAccepted, KpiRequest
+from bridge.web.sheet_jobs import start_sheet_job
 
 blueprint = Blueprint("kpis", __name__)
 
 
 @blueprint.post("/kpis")
 @documented(
-    "Compute the KPI tables of one tab",
+    "Start computing the KPIs and to-do list of one tab",
     tag="kpi",
     request=KpiRequest,
-    problems=(401, 403, 413, 415, 422, 501),
+    responses={202: (JobAccepted, "Job started; poll `status_url`")},
+    problems=(401, 403, 413, 415, 422, 503),
+    description="The job's result holds the KPI tables and the to-do list as `bridge kpi --json`.",
 )
 def compute_kpis():
-    parse_body(KpiRequest)
-    # NOTE: answers 501 until the KPI service function of `bridge kpi` exists.
-    raise ApiProblem("not-implemented", feature="KPI")
+    body = parse_body(KpiRequest)
+    try:
+        parse_period(body.period)
+    except InvalidPeriodError:
+        message = gettext(request_language(), N_("the period must start before it ends."))
+        raise ApiProblem(
+            "invalid-request",
+            count=1,
+            field="period",
+            message=message,
+            errors=[{"field": "period", "code": "invalid_period", "message": message}],
+        ) from None
+    return start_sheet_job("kpi", body)

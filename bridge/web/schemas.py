@@ -49,7 +49,16 @@ class ValidationRequest(SheetRequest):
 
 
 class KpiRequest(SheetRequest):
-    """Compute the team's KPI tables of one tab."""
+    """Compute the team's KPI tables and to-do list of one tab."""
+
+    period: str | None = Field(
+        default=None,
+        max_length=40,
+        pattern=r"^\d{4}-\d{2}-\d{2}\.\.\d{4}-\d{2}-\d{2}$",
+        description="Period of the retention KPIs, START..END (both inclusive)",
+        examples=["2025-04-01..2026-03-31"],
+    )
+    write: bool = Field(default=True, description="Write the KPI and to-do tabs into the sheet")
 
 
 class DesignCheckRequest(Request):
@@ -111,7 +120,9 @@ class JobStatus(BaseModel):
     spreadsheet_id: str | None = None
     created_at: dt.datetime
     updated_at: dt.datetime
-    result: ValidationReport | None = None
+    result: ValidationReport | dict[str, Any] | None = Field(
+        default=None, description="Validation: the JSON report. KPI: the KPI tables and to-do list"
+    )
     error: JobProblem | None = None
 
 

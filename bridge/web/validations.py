@@ -2,16 +2,11 @@
 
 from __future__ import annotations
 
-from flask import Blueprint, url_for
+from flask import Blueprint
 
-from bridge.auth import check_spreadsheet_access
-from bridge.cloud_tasks import TaskCreationError
-from bridge.jobs import Job
-from bridge.logging_setup import bind_context
-from bridge.sheets.google_source import parse_google_source
-from bridge.web.api import current_identity, documented, json_response, parse_body, service_state
-from bridge.web.problems import ApiProblem, request_language
+from bridge.web.api import documented, parse_body
 from bridge.web.schemas import JobAccepted, ValidationRequest
+from bridge.web.sheet_jobs import start_sheet_job
 
 blueprint = Blueprint("validations", __name__)
 
@@ -29,31 +24,4 @@ blueprint = Blueprint("validations", __name__)
     ),
 )
 def start_validation():
-    body = parse_body(ValidationRequest)
-    identity = current_identity()
-    state = service_state()
-
-    source = parse_google_source(body.spreadsheet)
-    if source is None:
-        raise ApiProblem("source-not-supported", source=body.spreadsheet[:200])
-    check_spreadsheet_access(identity, source.spreadsheet_id, state.settings)
-    bind_context(spreadsheet_id=source.spreadsheet_id)
-
-    request = body.model_dump(mode="json")
-    request["lang"] = body.lang or request_language()
-    if body.gid is None:
-        request["gid"] = source.gid
-    job = Job(
-        kind="validation",
-        owner=identity.email,
-        request=request,
-        spreadsheet_id=source.spreadsheet_id,
-    )
-    try:
-        state.jobs.start(job, identity.access_token)
-    except TaskCreationError:
-        raise ApiProblem("service-unavailable", service="Cloud Tasks") from None
-
-    status_url = url_for("api.jobs.get_job", job_id=job.id)
-    accepted = JobAccepted(job_id=job.id, state="queued", status_url=status_url)
-    return json_response(accepted, 202, Location=status_url)
+    return start_sheet_job("validation", parse_body(ValidationRequest))

@@ -167,3 +167,32 @@ def test_sql_store_reclaims_abandoned_run(tmp_path):
     claimed = store.claim(job.id)
     assert claimed is not None
     assert claimed.attempts == 2
+
+
+def test_kpi_job_matches_cli(client, headers, sheets, tmp_path, cli_report):
+    response = client.post(
+        "/api/v1/kpis",
+        json={"spreadsheet": SHEET_ID, "as_of": AS_OF, "lang": "ja", "write": False},
+        headers=headers,
+    )
+    assert response.status_code == 202, response.get_json()
+    job = wait_for_job(client, response.get_json()["status_url"], headers)
+    assert job["state"] == "done", job
+
+    kpi_json = tmp_path / "kpi.json"
+    environ = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp_path / 'history.db'}"}
+    subprocess.run(
+        [sys.executable, "-m", "bridge", "kpi", str(EXAMPLE_SHEET), "--as-of", AS_OF,
+         "--lang", "ja", "--no-write", "--json", str(kpi_json)],
+        cwd=ROOT, env=environ, capture_output=True, check=False,
+    )  # fmt: skip
+    expected = json.loads(kpi_json.read_text(encoding="utf-8"))
+    result = {key: value for key, value in job["result"].items() if key != "written"}
+    assert result == expected
+    todo_rows = {item["row"] for item in result["todo"]}
+    error_rows = {
+        item["row"]
+        for item in cli_report["findings"]
+        if item["severity"] == "error" and item["row"]
+    }
+    assert error_rows <= todo_rows

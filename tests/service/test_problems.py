@@ -148,9 +148,15 @@ def test_crash_is_500_without_traceback(app, client, headers):
     assert body["request_id"] in body["detail"]
 
 
-def test_kpis_not_implemented_yet(client, headers):
-    response = client.post("/api/v1/kpis", json={"spreadsheet": SHEET_ID}, headers=headers)
-    assert_problem(response, 501, "not-implemented")
+def test_kpi_period_backwards_is_422(client, headers):
+    response = client.post(
+        "/api/v1/kpis",
+        json={"spreadsheet": SHEET_ID, "period": "2026-03-31..2025-04-01", "lang": "en"},
+        headers=headers,
+    )
+    body = assert_problem(response, 422, "invalid-request")
+    assert body["errors"][0]["field"] == "period"
+    assert "start before it ends" in body["detail"]
 
 
 def test_every_problem_has_japanese_title(app):
