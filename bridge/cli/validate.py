@@ -10,6 +10,12 @@ import click
 
 from bridge.cli.app import EXIT_FINDINGS, EXIT_OK, cli, handle_errors, pick_language
 from bridge.cli.output import print_summary
+from bridge.cli.validate_history import (
+    history_option,
+    open_history_or_exit,
+    print_history,
+    record_history_or_exit,
+)
 from bridge.errors import InvalidOptionError
 from bridge.sources import open_source
 from bridge.validation import build_writeback, load_design, today_in, write_report
@@ -53,6 +59,7 @@ def parse_as_of(value: str | None) -> dt.date | None:
     help="Result file for local sources. Default: <name>.checked.<ext> beside SOURCE.",
 )
 @click.option("--no-write", is_flag=True, help="Check only; write no result file.")
+@history_option
 @handle_errors
 def validate_command(
     source: str,
@@ -63,6 +70,7 @@ def validate_command(
     report: Path | None,
     output: Path | None,
     no_write: bool,
+    use_history: bool,
 ) -> None:  # fmt: skip
     """Check every row of SOURCE (.xlsx, .csv or Google Sheets URL) against the design."""
     day = parse_as_of(as_of)
@@ -70,14 +78,20 @@ def validate_command(
     lang = pick_language(lang, design.sheet.locale)
     adapter = open_source(source, sheet=sheet, output=output)
     table = adapter.read(design)
-    result = run_validation(table, design, day or today_in(table.time_zone))
+    day = day or today_in(table.time_zone)
+    history = open_history_or_exit(source, output, lang) if use_history else None
+    previous = history.previous(day, design) if history else None
+    result = run_validation(table, design, day, previous=previous)
 
     written = None
     if not no_write:
         written = adapter.write(table, build_writeback(result, lang))
+    if history:
+        record_history_or_exit(history, result, lang)
     if report:
         write_report(result, lang, report)
 
     fell_back = bool(getattr(adapter, "fell_back", False))
     print_summary(result, lang, written=written, report=report, fell_back=fell_back)
+    print_history(result, lang)
     sys.exit(EXIT_FINDINGS if result.has_errors else EXIT_OK)
