@@ -196,3 +196,11 @@ def test_english_output_labels():
     assert "| Stage | Kind | Adds to requirements |" in text
     assert "at most 45 days" in text
     assert "contact every 7 days" in text
+
+
+def test_example_markdown_is_current():
+    design, _ = load_design(DESIGNS[0])
+    stored = (ROOT / "examples" / "design.md").read_text(encoding="utf-8")
+    assert stored == render_design(design, "ja", "md"), (
+        "regenerate: bridge design show --format md --lang ja --output examples/design.md"
+    )
