@@ -124,18 +124,23 @@ def finding_text(finding: Finding, lang: str) -> str:
     return text
 
 
-def cell_reference(finding: Finding) -> str:
-    """Return e.g. "F12 契約金額" or "row 12" for a finding."""
+ROW_REFERENCE = N_("row {row}")
+
+
+def cell_reference(finding: Finding, lang: str) -> str:
+    """Return e.g. "F12 契約金額", or "12行目" / "row 12" for a finding without a column."""
     if finding.column_letter and finding.row:
         return f"{finding.column_letter}{finding.row} {finding.column}"
     if finding.column:
         return str(finding.column)
-    return str(finding.row or "")
+    if finding.row:
+        return gettext(lang, ROW_REFERENCE, row=finding.row)
+    return ""
 
 
 def finding_message(finding: Finding, lang: str) -> str:
     """Return the full message: cell reference, column header and text."""
-    return f"{cell_reference(finding)}: {finding_text(finding, lang)}"
+    return f"{cell_reference(finding, lang)}: {finding_text(finding, lang)}"
 
 
 def status_text(status: str, lang: str) -> str:
