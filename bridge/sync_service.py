@@ -1,6 +1,6 @@
 """Sync a sheet to HubSpot end to end: read, validate, plan, run, write back.
 
-The CLI and the HTTP API both call these functions. ``sync`` holds the logic
+The CLI and the HTTP API both call these functions. ``sync`` contains the logic
 and never imports ``bridge``; this module joins it with the sheet adapters,
 the validation write-back and the message catalogs.
 """
@@ -191,7 +191,7 @@ def sync_writeback(
 
 
 def sync_status(sheet: SheetSync, ledger: Ledger) -> dict[str, int]:
-    """Count the sheet's rows by sync status, plus rows the ledger knows that the sheet lost."""
+    """Count the sheet's rows by sync status, plus rows in the ledger that the sheet no longer has."""
     states = ledger.row_states(sheet.sheet_id)
     plan = build_plan(sheet.result, states, sheet_id=sheet.sheet_id)
     counts = Counter(row_sync_statuses(plan, states).values())

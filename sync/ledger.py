@@ -3,7 +3,7 @@
 ``Ledger`` wraps an engine from ``sync.db.engine_from_env``. A run is
 started with ``start_run`` (at most one active run per sheet, enforced by the
 database), each batch is recorded with ``record_batch`` before anything is
-sent and confirmed with ``confirm_batch`` after HubSpot answered, and the run
+sent and confirmed with ``confirm_batch`` after HubSpot returned its results, and the run
 ends with ``finish_run``. A run whose process died stays active; the next
 ``start_run`` with ``resume=True``, or after ``STALE_AFTER`` without a
 heartbeat, marks it interrupted and returns the row keys of its unconfirmed
@@ -300,7 +300,7 @@ class Ledger:
             setattr(row, name, getattr(state, name))
 
     def row_states(self, sheet_id: str) -> dict[str, SyncedState]:
-        """Return the synced state of every row of the sheet the ledger knows, by row key."""
+        """Return the synced state of every row of the sheet stored in the ledger, by row key."""
         with self.session() as session:
             rows = session.scalars(select(RowState).where(RowState.sheet_id == sheet_id)).all()
             return {

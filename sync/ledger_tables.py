@@ -102,7 +102,7 @@ class RowOutcome(Base):
 
 
 class RowState(Base):
-    """What the bridge last wrote to HubSpot for one row of one sheet."""
+    """The values and ids the bridge last wrote to HubSpot for one row of one sheet."""
 
     __tablename__ = "row_state"
 

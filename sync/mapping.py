@@ -37,7 +37,7 @@ HASH_LENGTH = 16  # hex characters of sha256 kept
 
 @dataclass(frozen=True)
 class ObjectKey:
-    """How a company or contact is upserted: its unique id property and value."""
+    """The unique id property and value by which a company or contact is upserted."""
 
     id_property: str
     value: str
@@ -198,7 +198,7 @@ def _properties_by_object(design: Design, bound: set[str]) -> dict[str, list[Pro
     return grouped
 
 
-# NOTE: the owner property is sent as the sheet holds it; HubSpot expects an
+# NOTE: the owner property is sent as written in the sheet. HubSpot expects an
 # owner id there, so a sheet with owner names needs them mapped first.
 def _object_properties(props: list[Property], cells: Mapping[str, Any]) -> dict[str, str]:
     properties: dict[str, str] = {}

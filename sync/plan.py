@@ -1,7 +1,7 @@
 """Sync plans: what a run would do to each row, decided by row key and content hash.
 
 A row's identity is its row key, never its row number, so sorting the sheet or
-inserting rows changes nothing in a plan. Per row the plan says ``create``
+inserting rows changes nothing in a plan. Per row the plan sets ``create``
 (HubSpot has no deal for the key yet), ``update`` (the row changed since its
 last sync, or that sync failed), ``unchanged`` or ``blocked`` (an error
 finding, listed by code). Rows the ledger knows but the sheet no longer has
@@ -33,7 +33,7 @@ OBJECT_TYPES = ("deal", "company", "contact")
 
 @dataclass(frozen=True)
 class RowPlan:
-    """What a run would do with one non-blank row."""
+    """The planned action for one non-blank row."""
 
     row_key: str | None
     sheet_row: int

@@ -1,4 +1,4 @@
-"""What the staged runner needs from a HubSpot client (``sync.hubspot.HubSpotClient`` has it)."""
+"""The HubSpot client interface the staged runner uses (``sync.hubspot.HubSpotClient`` implements it)."""
 
 from __future__ import annotations
 

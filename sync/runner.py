@@ -54,7 +54,7 @@ class RunOptions:
 
 @dataclass(frozen=True)
 class Progress:
-    """Where a run is: after each step of a batch, and after the batch is confirmed."""
+    """A run's position, reported after each step of a batch and after the batch is confirmed."""
 
     run_id: int
     batch_number: int

@@ -187,7 +187,7 @@ class Wave(Model):
     """A named slice of the sheet that is migrated to HubSpot together.
 
     A row belongs to the wave when it matches every filter given: its pipeline
-    id, its owner (as the owner column holds it) and one of the stage ids.
+    id, its owner (as written in the owner column) and one of the stage ids.
     """
 
     name: str
