@@ -2,7 +2,7 @@
 
 ``kpi_writeback`` returns the tabs as ``WriteBack.extra_sheets`` and their
 charts as ``WriteBack.charts``. Missing KPIs show "–" with the reason beside
-them, so a cell never holds NaN or an error.
+them, so a cell never contains NaN or an error.
 """
 
 from __future__ import annotations

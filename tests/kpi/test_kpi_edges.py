@@ -185,7 +185,8 @@ def test_report_of_no_rows_has_no_nan():
 def test_rate_and_wilson_zero_denominator():
     assert rate(0, 0).reason is Reason.ZERO_DENOMINATOR
     low, high = wilson_interval(0, 0)
-    assert low.value is None and high.reason is Reason.ZERO_DENOMINATOR
+    assert low.value is None
+    assert high.reason is Reason.ZERO_DENOMINATOR
 
 
 def test_wilson_interval_of_all_successes_stays_below_one():

@@ -150,7 +150,7 @@ class KpiData:
         """Return a table key in the form the key property's values take after normalising.
 
         An enum property's values are option values, while a table usually
-        holds the labels (e.g. "Anna Snelling" for anna_snelling).
+        contains the labels (e.g. "Anna Snelling" for anna_snelling).
         """
         prop = self.design.property(lookup.key_property)
         if not prop.options:

@@ -2,9 +2,9 @@
 
 Definitions, per attribute the design names (``drivers.attributes``):
 
-- the rows judged are, for outcome "won", the closed deals (won or lost)
-  and, for outcome "retained", the retention cohort (see
-  ``validators.kpi.retention``); success is won, or still active;
+- rows judged: for outcome "won" the closed deals (won or lost), where
+  success is won. For outcome "retained" the retention cohort (see
+  ``validators.kpi.retention``), where success is still being active;
 - overall rate: successes / rows judged, over all of them;
 - per value of the attribute: rows, successes, rate = successes / rows, its
   95% Wilson interval, and lift = rate / overall rate;

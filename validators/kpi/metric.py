@@ -23,7 +23,7 @@ class Reason(StrEnum):
     NO_DATA = "no_data"  # no row has a value for this KPI
     EMPTY_PERIOD = "empty_period"  # no customer was active at the period's start
     ZERO_DENOMINATOR = "zero_denominator"  # e.g. no closed deal, so no win rate
-    SINGLE_ROW = "single_row"  # a median or spread of one row says nothing
+    SINGLE_ROW = "single_row"  # a median or rate of one row cannot be judged
     NOT_CONFIGURED = "not_configured"  # the design's kpi section does not set it up
     MISSING_COLUMN = "missing_column"  # the design names a property the sheet lacks
 

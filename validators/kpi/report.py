@@ -78,7 +78,7 @@ def compute_kpis(
     """Compute every KPI from a validation result.
 
     ``period`` defaults to ``kpi.period_days`` days ending on the result's
-    as-of date. ``lookups`` holds the loaded table of each design lookup.
+    as-of date. ``lookups`` contains the loaded table of each design lookup.
     """
     data = KpiData.build(
         result.design,

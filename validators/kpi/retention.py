@@ -69,7 +69,9 @@ def churned_flags(data: KpiData) -> pd.Series:
         def flag(value: object) -> bool | None:
             if value is None or value is pd.NaT or (isinstance(value, float) and value != value):
                 return None
-            text = ("true" if value else "false") if isinstance(value, bool) else value
+            text = value
+            if isinstance(value, bool):
+                text = "true" if value else "false"
             return match_key(text) in churned_keys
 
         return values.map(flag).astype(object)

@@ -1,7 +1,7 @@
 """Revenue per customer, for all customers and for key clients, mean beside median.
 
 Definition: the customers are the rows of the KPI pipeline whose revenue
-property (``kpi.revenue_property``, default the sheet's amount column) holds
+property (``kpi.revenue_property``, default the sheet's amount column) contains
 a number. Cancelled customers count too, because the KPI describes the
 revenue the team has managed. Key clients are the rows whose
 ``key_clients.flag_property`` is true, else the top ``top_share`` of

@@ -22,7 +22,7 @@ class KpiModel(BaseModel):
 
 
 class RetentionSettings(KpiModel):
-    """Where a customer's churn status and dates come from.
+    """Sources of a customer's churn status and dates.
 
     Churn status comes from ``status_property`` (a churn flag column) when it
     is set, else from the stage: ``cancellation_stages`` (default: the closed
@@ -42,7 +42,7 @@ class RetentionSettings(KpiModel):
 
 
 class KeyClientRule(KpiModel):
-    """Which customers are key clients: a flag column, else the top share by revenue."""
+    """Rule for key clients: a flag column, else the top share of customers by revenue."""
 
     flag_property: str | None = None
     top_share: float = Field(default=DEFAULT_TOP_SHARE, gt=0, le=1)
