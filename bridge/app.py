@@ -32,7 +32,8 @@ from bridge.web import authn, health, openapi, tasks
 from bridge.web.api import ServiceState
 from bridge.web.design_page import blueprint as design_page
 from bridge.web.problems import bridge_error_problem, problem_document, register_error_handlers
-from bridge.web.settings import Settings
+from bridge.web.settings import DEFAULT_DATABASE_URL, Settings
+from sync.secrets import get_secret
 
 logger = logging.getLogger(__name__)
 
@@ -80,9 +81,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
 
 def _job_store(settings: Settings) -> JobStore:
-    if settings.uses_database_store:
-        return SqlJobStore(settings.database_url)
-    return MemoryJobStore()
+    if not settings.uses_database_store:
+        return MemoryJobStore()
+    url = settings.database_url or get_secret("DATABASE_URL") or DEFAULT_DATABASE_URL
+    return SqlJobStore(url)
 
 
 def _job_backend(settings: Settings, runner: JobRunner, credentials: Any) -> JobBackend:

@@ -8,6 +8,7 @@ from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 GOOGLE_CERTS_URL = "https://www.googleapis.com/oauth2/v1/certs"
+DEFAULT_DATABASE_URL = "sqlite:///bridge.db"  # the sync ledger's default too
 GOOGLE_ISSUERS = ("accounts.google.com", "https://accounts.google.com")
 
 
@@ -55,9 +56,9 @@ class Settings(BaseSettings):
     job_threads: int = Field(
         default=2, ge=1, le=32, validation_alias=_alias("BRIDGE_JOB_THREADS", "job_threads")
     )
-    database_url: str = Field(
-        default="sqlite:///bridge.sqlite3",
-        validation_alias=_alias("DATABASE_URL", "database_url"),
+    # None: the secret DATABASE_URL from Secret Manager, else DEFAULT_DATABASE_URL.
+    database_url: str | None = Field(
+        default=None, validation_alias=_alias("DATABASE_URL", "database_url")
     )
     tasks_queue: str = Field(
         default="bridge-jobs", validation_alias=_alias("BRIDGE_TASKS_QUEUE", "tasks_queue")

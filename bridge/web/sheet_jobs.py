@@ -19,7 +19,12 @@ def start_sheet_job(kind: str, body: SheetRequest) -> Response:
     identity = current_identity()
     state = service_state()
 
-    source = parse_google_source(body.spreadsheet)
+    try:
+        source = parse_google_source(body.spreadsheet)
+    except (OSError, ValueError):
+        # The parser checks whether a bare id names a local file; a text too
+        # long for a file name or holding a NUL byte is no spreadsheet either.
+        source = None
     if source is None:
         raise ApiProblem("source-not-supported", source=body.spreadsheet[:200])
     check_spreadsheet_access(identity, source.spreadsheet_id, state.settings)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
 import time
 from pathlib import Path
 from typing import Any
@@ -10,13 +9,12 @@ from typing import Any
 import pytest
 
 from bridge.app import create_app
-from bridge.errors import SpreadsheetNotFoundError
-from bridge.sources import LocalSheet
 from tests.service.keys import AUDIENCE, DOMAIN, SigningKey, make_key
 from tests.service.servers import RecordingServer, serve
+from tests.service.sheet_files import EXAMPLE_SHEET, SheetFiles
 
 ROOT = Path(__file__).resolve().parents[2]
-EXAMPLE_SHEET = ROOT / "examples" / "deals.xlsx"
+__all__ = ["EXAMPLE_SHEET", "ROOT"]
 SHEET_ID = "1TestSheetAbcdefghijklmnopqrstuvwxyz012"
 ACCESS_TOKEN = "ya29.test-user-access-token-0001"
 CERTS_PATH = "/oauth2/v1/certs"
@@ -40,34 +38,6 @@ def certs_server(signing_key: SigningKey):
     routes = {("GET", CERTS_PATH): (200, {"Cache-Control": "public, max-age=3600"}, payload)}
     with serve(routes) as server:
         yield server
-
-
-class SheetFiles:
-    """Spreadsheet ids mapped to local workbooks; records the tokens each open received."""
-
-    def __init__(self, folder: Path) -> None:
-        self.folder = folder
-        self.paths: dict[str, Path] = {}
-        self.opened: list[dict[str, Any]] = []
-        self.fail_next: list[Exception] = []
-
-    def add(self, spreadsheet_id: str, source: Path = EXAMPLE_SHEET) -> Path:
-        path = self.folder / f"{spreadsheet_id}{source.suffix}"
-        shutil.copy(source, path)
-        self.paths[spreadsheet_id] = path
-        return path
-
-    def output(self, spreadsheet_id: str) -> Path:
-        return self.folder / f"{spreadsheet_id}.checked.xlsx"
-
-    def __call__(self, spreadsheet_id, *, sheet, gid, access_token, user) -> LocalSheet:
-        self.opened.append({"id": spreadsheet_id, "token": access_token, "user": user})
-        if self.fail_next:
-            raise self.fail_next.pop(0)
-        path = self.paths.get(spreadsheet_id)
-        if path is None:
-            raise SpreadsheetNotFoundError(spreadsheet_id)
-        return LocalSheet(path, sheet=sheet, output=self.output(spreadsheet_id))
 
 
 @pytest.fixture

@@ -186,3 +186,11 @@ def test_design_check(client, headers):
     assert result["valid"] is False
     assert "nummber" in result["problems"][0]["message"]
     assert result["problems"][0]["line"] is not None
+
+
+@pytest.mark.parametrize("spreadsheet", ["0" * 2000, "abc\x00def", "../../etc/passwd"])
+def test_unusable_spreadsheet_is_422(client, headers, spreadsheet):
+    response = client.post(
+        "/api/v1/validations", json={"spreadsheet": spreadsheet}, headers=headers
+    )
+    assert_problem(response, 422, "source-not-supported")
