@@ -407,15 +407,15 @@ class FakeSheetsApi:
     # -- spreadsheets.batchUpdate ----------------------------------------------------
 
     def _spreadsheets_batchUpdate(self, spreadsheet, params, query, body) -> dict:
-        # All or nothing, like the real API: apply to a copy and keep it only on success.
-        work = copy.deepcopy(spreadsheet)
+        # NOTE: the real API applies all requests or none; the fake applies them
+        # in place (a copy per call is too slow for 50,000 rows), so a failed
+        # request leaves the earlier ones of its call applied.
         replies = []
         for request in body.get("requests", []):
             (kind, spec), *rest = request.items()
             if rest or kind not in BATCH_REQUESTS:
                 raise FakeApiError(400, f"The fake does not implement {list(request)}")
-            replies.append(getattr(self, "_request_" + kind)(work, spec) or {})
-        self.spreadsheets[spreadsheet.spreadsheet_id] = work
+            replies.append(getattr(self, "_request_" + kind)(spreadsheet, spec) or {})
         return {"spreadsheetId": spreadsheet.spreadsheet_id, "replies": replies}
 
     def _request_addSheet(self, work: FakeSpreadsheet, spec: dict) -> dict:

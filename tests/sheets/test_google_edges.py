@@ -1,0 +1,177 @@
+"""Google adapter edge cases: locale and time zone, serial dates, odd headers, big sheets."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pandas as pd
+import pytest
+
+from bridge.sheets.google_write import MAX_PAYLOAD_BYTES
+from bridge.validation import build_writeback, load_design
+from tests.sheets.conftest import SPREADSHEET_ID, TOKEN, open_sheet
+from tests.sheets.sheet_data import EXAMPLE_AS_OF, example_rows, generated_rows
+from validators.engine import validate
+from validators.findings import Code
+from validators.table import ManagedColumn
+
+TAB = "案件一覧"
+
+
+@pytest.fixture
+def design():
+    return load_design(None)[0]
+
+
+def serial(day: dt.date) -> int:
+    return (day - dt.date(1899, 12, 30)).days
+
+
+def small_sheet(header: list, *rows: list) -> list[list]:
+    return [header, *[list(row) for row in rows]]
+
+
+def test_spreadsheet_settings_win_over_design(fake_sheets, design):
+    spreadsheet = fake_sheets.add_spreadsheet(
+        SPREADSHEET_ID, TOKEN, locale="en_US", time_zone="America/Los_Angeles"
+    )
+    spreadsheet.add_sheet(TAB, [list(row) for row in example_rows()])
+    table = open_sheet(None).read(design)
+    assert design.sheet.time_zone == "Asia/Tokyo"
+    assert table.time_zone == "America/Los_Angeles"
+    assert table.locale == "en"
+
+
+def test_tokyo_serial_dates_become_dates(fake_sheets, design):
+    spreadsheet = fake_sheets.add_spreadsheet(SPREADSHEET_ID, TOKEN)  # ja_JP, Asia/Tokyo
+    start, contact = dt.date(2026, 4, 1), dt.date(2026, 11, 20)
+    header, first, *_ = example_rows()
+    row = list(first)
+    row[header.index("契約開始日")] = serial(start)
+    # 23:30 on the contact day: the serial's fraction is the wall-clock time in Tokyo.
+    row[header.index("最終連絡日")] = serial(contact) + 23.5 / 24
+    spreadsheet.add_sheet(TAB, small_sheet(list(header), row))
+
+    table = open_sheet(None).read(design)
+    result = validate(table, design, EXAMPLE_AS_OF)
+
+    assert table.locale == "ja" and table.time_zone == "Asia/Tokyo"
+    assert table.rows[0][header.index("契約開始日")] == serial(start)
+    assert pd.Timestamp(result.values.at[0, "contract_start_date"]).date() == start
+    assert pd.Timestamp(result.values.at[0, "last_contact_date"]).date() == contact
+    assert not [f for f in result.findings if f.code is Code.INVALID_DATE]
+
+
+def test_merged_header_cells(fake_sheets, design):
+    spreadsheet = fake_sheets.add_spreadsheet(SPREADSHEET_ID, TOKEN)
+    header, first, *_ = example_rows()
+    # Two header rows: "案件ID" is merged down over rows 1-2, "会社名" spans two columns.
+    top = ["案件ID"] + [""] * (len(header) - 1)
+    second = [""] + list(header[1:])
+    company = header.index("会社名")
+    second.insert(company + 1, "")
+    data = list(first[: company + 1]) + ["(merged)"] + list(first[company + 1 :])
+    sheet = spreadsheet.add_sheet(TAB, [top, second, data])
+    sheet.merges = [
+        {"sheetId": sheet.sheet_id, "startRowIndex": 0, "endRowIndex": 2,
+         "startColumnIndex": 0, "endColumnIndex": 1},
+        {"sheetId": sheet.sheet_id, "startRowIndex": 1, "endRowIndex": 2,
+         "startColumnIndex": company, "endColumnIndex": company + 2},
+    ]  # fmt: skip
+    design = design.model_copy(update={"sheet": design.sheet.model_copy(update={"header_row": 2})})
+
+    table = open_sheet(None).read(design)
+    result = validate(table, design, EXAMPLE_AS_OF)
+
+    assert table.headers[0] == "案件ID"
+    assert table.headers[company] == "会社名"
+    assert table.headers[company + 1] is None or table.headers[company + 1] == ""
+    assert result.binding.column("deal_id").index == 0
+    flagged = {
+        f.column_letter for f in result.findings if f.row == 2 and f.code is Code.HEADER_PROBLEM
+    }
+    assert result.binding.columns[company + 1].letter in flagged  # the blank covered cell
+    assert "A" not in flagged
+
+
+def test_trailing_empty_columns_dropped(fake_sheets, design):
+    spreadsheet = fake_sheets.add_spreadsheet(SPREADSHEET_ID, TOKEN)
+    rows = [list(row) + ["", "", ""] for row in example_rows()]
+    sheet = spreadsheet.add_sheet(TAB, rows, column_count=60)
+    width = len(example_rows()[0])
+
+    adapter = open_sheet(None)
+    table = adapter.read(design)
+    result = validate(table, design, EXAMPLE_AS_OF)
+    adapter.write(table, build_writeback(result, "ja"))
+
+    assert len(table.headers) == width
+    assert sheet.values[(0, width)] == "検証ステータス"  # right after the last user column
+
+
+@pytest.mark.parametrize("row_count", [10, 1_000, 50_000])
+def test_api_calls_per_validation(fake_sheets, design, row_count):
+    spreadsheet = fake_sheets.add_spreadsheet(SPREADSHEET_ID, TOKEN)
+    spreadsheet.add_sheet(TAB, generated_rows(row_count))
+
+    for _ in range(2):  # the first run adds the managed columns, the second finds them
+        fake_sheets.calls.clear()
+        adapter = open_sheet(None)
+        table = adapter.read(design)
+        result = validate(table, design, EXAMPLE_AS_OF)
+        adapter.write(table, build_writeback(result, "ja"))
+        assert len(table.rows) == row_count
+        assert fake_sheets.api_calls() == 4
+        assert fake_sheets.calls["spreadsheets.values.batchUpdate"] == 1
+        assert fake_sheets.calls["spreadsheets.batchUpdate"] == 1
+
+
+def test_sheet_of_5000_rows(fake_sheets, design):
+    spreadsheet = fake_sheets.add_spreadsheet(SPREADSHEET_ID, TOKEN)
+    rows = generated_rows(5_000)
+    sheet = spreadsheet.add_sheet(TAB, rows)
+    # Every 100th deal lacks its company name, which the design requires.
+    company = rows[0].index("会社名")
+    for number in range(1, 5_001, 100):
+        rows[number][company] = ""
+        sheet.values.pop((number, company), None)
+
+    adapter = open_sheet(None)
+    table = adapter.read(design)
+    result = validate(table, design, EXAMPLE_AS_OF)
+    adapter.write(table, build_writeback(result, "ja"))
+
+    missing = {f.row for f in result.findings if f.code is Code.MISSING_REQUIRED}
+    assert missing == {number + 1 for number in range(1, 5_001, 100)}
+    status = len(table.headers)
+    error_text = {sheet.values[(row - 1, status)] for row in missing}
+    assert len(error_text) == 1
+    assert sum(1 for r in range(1, 5_001) if sheet.values[(r, status)] in error_text) == 50
+    assert set(sheet.notes) == {(row - 1, company) for row in missing}
+
+
+def test_big_payload_split(fake_sheets, design):
+    spreadsheet = fake_sheets.add_spreadsheet(SPREADSHEET_ID, TOKEN)
+    rows = generated_rows(20_000)
+    # Long remarks in an unknown-option column make every row's findings text long.
+    industry = rows[0].index("業種")
+    for row in rows[1:]:
+        row[industry] = "未分類の業種" * 20
+    spreadsheet.add_sheet(TAB, rows)
+
+    adapter = open_sheet(None)
+    table = adapter.read(design)
+    result = validate(table, design, EXAMPLE_AS_OF)
+    writeback = build_writeback(result, "ja")
+    adapter.write(table, writeback)
+
+    sent = [r for r in fake_sheets.requests if r["method"].endswith("batchUpdate")]
+    sizes = [len(str(r["body"]).encode()) for r in sent]
+    assert fake_sheets.calls["spreadsheets.values.batchUpdate"] > 1
+    assert fake_sheets.calls["spreadsheets.batchUpdate"] > 1
+    assert max(sizes) < 2 * MAX_PAYLOAD_BYTES  # str() of a dict is longer than its JSON
+    sheet = spreadsheet.sheet(TAB)
+    findings_column = table.managed.get(ManagedColumn.FINDINGS, len(table.headers) + 1)
+    written = [sheet.values.get((row, findings_column)) for row in range(1, 20_001)]
+    assert written == writeback.columns[ManagedColumn.FINDINGS]
+    assert len(sheet.notes) == 20_000
