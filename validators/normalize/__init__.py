@@ -97,10 +97,13 @@ def normalize_column(
     )
 
     count = len(column.cells)
-    values = np.full(count, _missing_value(parsed.values.dtype), dtype=parsed.values.dtype)
-    values[pending] = parsed.values
-    invalid = np.zeros(count, dtype=bool)
-    invalid[pending] = parsed.invalid
+    if pending.all():
+        values, invalid = parsed.values, parsed.invalid
+    else:
+        values = np.full(count, _missing_value(parsed.values.dtype), dtype=parsed.values.dtype)
+        values[pending] = parsed.values
+        invalid = np.zeros(count, dtype=bool)
+        invalid[pending] = parsed.invalid
 
     expand = column.distinct.expand
     index = series.index

@@ -85,6 +85,7 @@ _UNIFORM_CATEGORIES = {
 # the ends of a value (see _strip_invisible).
 _INVISIBLE_RE = re.compile("[\u200b\u2060\ufeff]")
 _JOINERS = "\u200c\u200d"
+_ALL_INVISIBLE = "\u200b\u2060\ufeff\u200c\u200d"
 
 # Joins strings for batch operations. A cell that contains it makes the batch
 # helpers fall back to one call per value.
@@ -106,6 +107,33 @@ def transform_joined(texts: Sequence[str], transform: Callable[[str], str]) -> l
     return transform(joined).split(SEPARATOR)
 
 
+def distinct_characters(text: str) -> list[str]:
+    """Return the distinct characters of a text, counted in numpy rather than with set()."""
+    if text.isascii():
+        codes = np.frombuffer(text.encode("ascii"), dtype=np.uint8)
+    else:
+        codes = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)
+    return [chr(code) for code in np.flatnonzero(np.bincount(codes))]
+
+
+def remove_characters(joined: str, characters: str) -> str:
+    """Remove every occurrence of the given characters, one str.replace per character present.
+
+    Much faster than a regex character class over a long text.
+    """
+    present = set(distinct_characters(joined))
+    for character in characters:
+        if character in present:
+            joined = joined.replace(character, "")
+    return joined
+
+
+def fixed_width_codes(texts: Sequence[str], width: int) -> np.ndarray:
+    """Return the code points of texts that all have ``width`` characters, one row per text."""
+    array = np.array(texts, dtype=f"U{width}")
+    return array.view(np.uint32).reshape(len(texts), width)
+
+
 def nfkc(texts: Sequence[str]) -> list[str]:
     """Return the NFKC form of each text (full-width digits and letters become ASCII)."""
     return transform_joined(texts, lambda text: unicodedata.normalize("NFKC", text))
@@ -122,13 +150,17 @@ def _strip_invisible(text: str) -> str:
     return text
 
 
+def _has_invisible(text: str) -> bool:
+    # One substring search per character beats a regex character class.
+    return any(character in text for character in _ALL_INVISIBLE)
+
+
 def clean_strings(strings: Sequence[str]) -> list[str]:
     """Strip whitespace (U+3000 and NBSP included) and zero-width characters."""
     stripped = list(map(str.strip, strings))
-    has_invisible = re.compile("[\u200b\u2060\ufeff\u200c\u200d]").search
-    if not has_invisible(SEPARATOR.join(stripped)):
+    if not _has_invisible(SEPARATOR.join(stripped)):
         return stripped
-    return [_strip_invisible(text) if has_invisible(text) else text for text in stripped]
+    return [_strip_invisible(text) if _has_invisible(text) else text for text in stripped]
 
 
 def number_text(value: Any) -> str:
@@ -198,28 +230,37 @@ class Cells:
     @cached_property
     def text(self) -> np.ndarray:
         texts = np.empty(len(self.raw), dtype=object)
+        if len(self.raw) == 0:
+            return texts
+        if (self.category == self.category[0]).all():
+            texts[:] = _texts_of(self.raw, int(self.category[0]))
+            return texts
         for category in np.unique(self.category):
             mask = self.category == category
-            values = self.raw[mask]
-            if category == CATEGORY_STR:
-                converted = clean_strings(values.tolist())
-            elif category == CATEGORY_NUMBER:
-                converted = list(map(number_text, values))
-            elif category == CATEGORY_BOOL:
-                converted = ["TRUE" if value else "FALSE" for value in values]
-            elif category == CATEGORY_TEMPORAL:
-                converted = list(map(temporal_text, values))
-            else:
-                converted = clean_strings([str(value) for value in values])
-            texts[mask] = converted
+            texts[mask] = _texts_of(self.raw[mask], int(category))
         return texts
 
     def subset(self, mask: np.ndarray) -> Cells:
+        if mask.all():
+            return self
         text = self.__dict__.get("text")
         return Cells(self.raw[mask], self.category[mask], None if text is None else text[mask])
 
     def mask(self, category: int) -> np.ndarray:
         return self.category == category
+
+
+def _texts_of(values: np.ndarray, category: int) -> list[str]:
+    """Return the cleaned text of values that all have the given category."""
+    if category == CATEGORY_STR:
+        return clean_strings(values.tolist())
+    if category == CATEGORY_NUMBER:
+        return list(map(number_text, values))
+    if category == CATEGORY_BOOL:
+        return ["TRUE" if value else "FALSE" for value in values]
+    if category == CATEGORY_TEMPORAL:
+        return list(map(temporal_text, values))
+    return clean_strings([str(value) for value in values])
 
 
 @dataclass
@@ -245,13 +286,17 @@ class Distinct:
     def __init__(self, series: pd.Series):
         values = series.to_numpy(dtype=object)
         missing = pd.isna(values)
+        # True when every cell is its own distinct value, in order.
+        self.identity = False
         if self._mostly_unique(values):
-            codes = np.arange(len(values), dtype=np.intp)
-            codes[missing] = -1
-            present = ~missing
-            self.values = values[present]
-            # Renumber so that codes index into the present values only.
-            codes[present] = np.arange(int(present.sum()), dtype=np.intp)
+            if missing.any():
+                codes = np.full(len(values), -1, dtype=np.intp)
+                codes[~missing] = np.arange(len(values) - int(missing.sum()), dtype=np.intp)
+                self.values = values[~missing]
+            else:
+                codes = np.arange(len(values), dtype=np.intp)
+                self.values = values
+                self.identity = True
         else:
             codes, self.values = _factorize(values, missing)
         self.codes = codes
@@ -270,6 +315,8 @@ class Distinct:
 
     def expand(self, distinct_values: np.ndarray, missing: Any) -> np.ndarray:
         """Return one value per cell from one value per distinct value."""
+        if self.identity:
+            return distinct_values
         extended = np.empty(len(distinct_values) + 1, dtype=distinct_values.dtype)
         extended[:-1] = distinct_values
         extended[-1] = missing
@@ -343,7 +390,10 @@ def prepare(series: pd.Series, blank_values: Collection[str] | None = None) -> C
     whole = blank_values or textual.all()
     texts = cells.text[textual] if whole else cells.subset(textual).text
     empty[textual] = texts == ""
-    formula_error[textual] = np.fromiter(map(FORMULA_ERRORS.__contains__, texts), bool, len(texts))
+    # Every error value starts with "#", so most columns skip the lookup.
+    if "#" in SEPARATOR.join(texts.tolist()):
+        is_error = map(FORMULA_ERRORS.__contains__, texts)
+        formula_error[textual] = np.fromiter(is_error, bool, len(texts))
     if blank_values:
         empty |= _matches_blank_values(cells.text, blank_values)
         formula_error &= ~empty
@@ -357,8 +407,9 @@ def _matches_blank_values(texts: np.ndarray, blank_values: Collection[str]) -> n
     result = np.zeros(len(texts), dtype=bool)
     if not markers:
         return result
-    # NFKC never shortens a text by more than a factor of 3 or so, but the
-    # length filter only needs to be generous, not exact.
+    # Only short texts can normalise to a marker. NFKC shortens text only by
+    # composing characters (ｶﾞ -> ガ), so four times the longest marker is a
+    # generous bound.
     longest = 4 * max(len(marker) for marker in markers)
     lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
     candidates = np.flatnonzero((lengths > 0) & (lengths <= longest))

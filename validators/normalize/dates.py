@@ -147,8 +147,8 @@ _FAST_FORMATS = (
     "%Y.%m.%d",
     "%Y年%m月%d日",
 )
-MIN_VALUES_FOR_FAST_PATH = 1_000
-FORMAT_SAMPLE_SIZE = 200
+MIN_VALUES_FOR_FAST_PATH = 2_000
+FORMAT_SAMPLE_SIZE = 100
 
 
 @dataclass(frozen=True)

@@ -6,17 +6,29 @@ import re
 
 import numpy as np
 
-from validators.normalize.core import Cells, Parsed, nfkc, transform_joined
+from validators.normalize.core import (
+    Cells,
+    Parsed,
+    fixed_width_codes,
+    nfkc,
+    remove_characters,
+    transform_joined,
+)
 
 # Dashes people type between the two parts: ASCII, Unicode dashes, the
 # minus sign and the katakana long vowel mark ー.
-_DASHES = "\\-‐‑‒–—―−ー"
+_DASHES = "-‐‑‒–—―−ー"
 _POSTAL_RE = re.compile(rf"〒?\s*(\d{{3}})\s*[{_DASHES}]?\s*(\d{{4}})")
-_CORPORATE_SEPARATORS_RE = re.compile(rf"[\s{_DASHES}]")
+POSTAL_CODE_LENGTH = 7
 
 CORPORATE_NUMBER_LENGTH = 13
 # Weights of the 12 base digits from the left (the rightmost digit has weight 1).
 _CORPORATE_WEIGHTS = np.array([2, 1] * 6, dtype=np.int64)
+
+
+def _all_ascii_digits(codes: np.ndarray) -> np.ndarray:
+    """Return per row whether every code point is an ASCII digit."""
+    return ((codes - ord("0")) < 10).all(axis=1)  # unsigned: codes below "0" wrap around
 
 
 def parse_postal_code(cells: Cells) -> Parsed:
@@ -26,9 +38,34 @@ def parse_postal_code(cells: Cells) -> Parsed:
     is invalid, with the padded code as suggestion.
     """
     texts = nfkc(cells.text.tolist())
-    values = np.full(len(texts), None, dtype=object)
-    suggestion = np.full(len(texts), None, dtype=object)
-    for position, text in enumerate(texts):
+    count = len(texts)
+    values = np.full(count, None, dtype=object)
+    lengths = np.fromiter(map(len, texts), np.int64, count)
+    slow = np.ones(count, dtype=bool)
+
+    # Fast path for 1234567 and 123-4567, checked on code points in numpy.
+    plain = np.flatnonzero(lengths == POSTAL_CODE_LENGTH)
+    if len(plain):
+        codes = fixed_width_codes([texts[i] for i in plain], POSTAL_CODE_LENGTH)
+        digits = _all_ascii_digits(codes)
+        dashed = np.empty((len(plain), POSTAL_CODE_LENGTH + 1), dtype=np.uint32)
+        dashed[:, :3] = codes[:, :3]
+        dashed[:, 3] = ord("-")
+        dashed[:, 4:] = codes[:, 3:]
+        formatted = dashed[digits].view(f"U{POSTAL_CODE_LENGTH + 1}").ravel()
+        values[plain[digits]] = formatted.tolist()
+        slow[plain[digits]] = False
+    hyphenated = np.flatnonzero(lengths == POSTAL_CODE_LENGTH + 1)
+    if len(hyphenated):
+        array = np.array([texts[i] for i in hyphenated], dtype=object)
+        codes = fixed_width_codes(array.tolist(), POSTAL_CODE_LENGTH + 1)
+        digits = _all_ascii_digits(np.delete(codes, 3, axis=1)) & (codes[:, 3] == ord("-"))
+        values[hyphenated[digits]] = array[digits]
+        slow[hyphenated[digits]] = False
+
+    suggestion = np.full(count, None, dtype=object)
+    for position in np.flatnonzero(slow):
+        text = texts[position]
         match = _POSTAL_RE.fullmatch(text)
         if match is not None:
             values[position] = f"{match[1]}-{match[2]}"
@@ -56,24 +93,24 @@ def parse_corporate_number(cells: Cells) -> Parsed:
     a 会社法人等番号) is invalid, with the full number as suggestion.
     """
     texts = nfkc(cells.text.tolist())
-    compact = transform_joined(texts, lambda joined: _CORPORATE_SEPARATORS_RE.sub("", joined))
-    digit_strings = np.fromiter(
-        (text.isascii() and text.isdigit() for text in compact), bool, len(compact)
+    compact = np.array(
+        transform_joined(texts, lambda joined: remove_characters(joined, " \t" + _DASHES)),
+        dtype=object,
     )
     lengths = np.fromiter(map(len, compact), np.int64, len(compact))
     values = np.full(len(texts), None, dtype=object)
 
-    candidates = np.flatnonzero(digit_strings & (lengths == CORPORATE_NUMBER_LENGTH))
+    candidates = np.flatnonzero(lengths == CORPORATE_NUMBER_LENGTH)
     if len(candidates):
-        joined = "".join(compact[position] for position in candidates).encode("ascii")
-        digits = np.frombuffer(joined, dtype=np.uint8).reshape(-1, CORPORATE_NUMBER_LENGTH)
-        digits = digits.astype(np.int64) - ord("0")
+        codes = fixed_width_codes(compact[candidates].tolist(), CORPORATE_NUMBER_LENGTH)
+        digits = codes.astype(np.int64) - ord("0")
         expected = 9 - (digits[:, 1:] @ _CORPORATE_WEIGHTS) % 9
-        for position in candidates[digits[:, 0] == expected]:
-            values[position] = compact[position]
+        valid = _all_ascii_digits(codes) & (digits[:, 0] == expected)
+        values[candidates[valid]] = compact[candidates[valid]]
 
     suggestion = np.full(len(texts), None, dtype=object)
-    for position in np.flatnonzero(digit_strings & (lengths == CORPORATE_NUMBER_LENGTH - 1)):
+    for position in np.flatnonzero(lengths == CORPORATE_NUMBER_LENGTH - 1):
         base = compact[position]
-        suggestion[position] = f"{corporate_check_digit(base)}{base}"
+        if base.isascii() and base.isdigit():
+            suggestion[position] = f"{corporate_check_digit(base)}{base}"
     return Parsed(values, np.equal(values, None), suggestion)

@@ -2,46 +2,74 @@
 
 from __future__ import annotations
 
-import re
+import unicodedata
 from collections.abc import Callable
 
 import numpy as np
 import pandas as pd
 
-from validators.normalize.core import clean_text, nfkc_casefold, transform_joined
-
-# Legal-form words, matched after NFKC and casefolding: ㈱ and （株） both
-# become "(株)". English forms must stand alone, so "Zinc" keeps its "inc".
-_LEGAL_FORMS_RE = re.compile(
-    r"株式会社|有限会社|合同会社|合資会社|合名会社|\((?:株|有)\)"
-    r"|(?<![^\W_])(?:inc|co|ltd|corp|corporation|llc|k\.\s*k)\.?(?![^\W_])"
+from validators.normalize.core import (
+    SEPARATOR,
+    distinct_characters,
+    nfkc_casefold,
+    prepare,
+    transform_joined,
 )
-# Spaces, punctuation and symbols; the separator of the batch join is kept.
-_NON_WORD_RE = re.compile(r"[^\w\x00]|_")
+
+# Legal-form words, matched after NFKC and casefolding, so ㈱ and （株） are
+# both "(株)" here. The English ones are whole words once punctuation is gone
+# ("K.K." -> "k k"), so "Zinc" keeps its "inc".
+_JAPANESE_LEGAL_FORMS = ("株式会社", "有限会社", "合同会社", "合資会社", "合名会社", "(株)", "(有)")
+_ENGLISH_LEGAL_FORMS = ("inc", "co", "ltd", "corp", "corporation", "llc", "k k")
+
+
+def _punctuation_to(joined: str, replacement: str) -> str:
+    """Replace every character that is not a letter or digit (regex \\W and "_")."""
+    for character in distinct_characters(joined):
+        if character != SEPARATOR and not character.isalnum():
+            joined = joined.replace(character, replacement)
+    return joined.replace("_", replacement)
 
 
 def _without_legal_forms(joined: str) -> str:
-    return _NON_WORD_RE.sub("", _LEGAL_FORMS_RE.sub("", joined))
+    # Plain str.replace on the whole batch: a regex with word boundaries
+    # costs about 40 ns per character, this about 1.
+    for form in _JAPANESE_LEGAL_FORMS:
+        joined = joined.replace(form, " ")
+    joined = _punctuation_to(joined, " ")
+    joined = f" {joined.replace(SEPARATOR, f' {SEPARATOR} ')} "
+    for form in _ENGLISH_LEGAL_FORMS:
+        word = f" {form} "
+        while word in joined:  # one pass misses the second of "co co"
+            joined = joined.replace(word, " ")
+    return joined.replace(" ", "")
 
 
 def _without_punctuation(joined: str) -> str:
-    return _NON_WORD_RE.sub("", joined)
+    return _punctuation_to(joined, "")
+
+
+def _fold(joined: str) -> str:
+    return unicodedata.normalize("NFKC", joined).casefold()
+
+
+def _company_keys(texts: list[str]) -> list[str]:
+    keys = transform_joined(texts, lambda joined: _without_legal_forms(_fold(joined)))
+    if "" not in keys:
+        return keys
+    fallback = transform_joined(texts, lambda joined: _without_punctuation(_fold(joined)))
+    return [key or other for key, other in zip(keys, fallback, strict=True)]
 
 
 def _keys_of_texts(series: pd.Series, make_keys: Callable[[list[str]], list[str]]) -> pd.Series:
     """Apply make_keys once per distinct cleaned text; blank cells get None."""
-    codes, texts = pd.factorize(clean_text(series), use_na_sentinel=True)
-    keys = np.full(len(texts) + 1, None, dtype=object)  # the last entry serves code -1
-    if len(texts):
-        keys[:-1] = [key or None for key in make_keys(list(texts))]
-    return pd.Series(keys.take(codes), index=series.index, dtype=object)
-
-
-def _company_keys(texts: list[str]) -> list[str]:
-    folded = nfkc_casefold(texts)
-    stripped = transform_joined(folded, _without_legal_forms)
-    fallback = transform_joined(folded, _without_punctuation)
-    return [key or other for key, other in zip(stripped, fallback, strict=True)]
+    column = prepare(series)
+    keys = np.full(len(column.cells), None, dtype=object)
+    present = ~column.empty
+    if present.any():
+        keys[present] = make_keys(column.cells.text[present].tolist())
+        keys[keys == ""] = None
+    return pd.Series(column.distinct.expand(keys, None), index=series.index, dtype=object)
 
 
 def company_match_key(series: pd.Series) -> pd.Series:
