@@ -70,36 +70,42 @@ class RuleContext:
         positions = self.index[flags]
         column = column or (self.column(property_name) if property_name else None)
         raw = self.raw.get(property_name) if property_name else None
-        # Positional arrays: label lookups per finding are far slower at 100k rows.
-        raw_values = None if raw is None else raw.to_numpy(dtype=object)[flags]
-        suggested = None if suggestions is None else suggestions.to_numpy(dtype=object)[flags]
-        per_row = params if params is not None and not isinstance(params, dict) else None
-        shared = params if isinstance(params, dict) else {}
-        row_params = iter(per_row) if per_row is not None else None
+        # Positional arrays and one list per field: label lookups and method
+        # calls per finding are far slower at 100k rows.
+        count = len(positions)
+        first_row = self.table.sheet_row(0)  # sheet rows follow positions one to one
+        rows = (np.asarray(positions, dtype=np.int64) + first_row).tolist()
+        if raw is None:
+            values: list[Any] = [None] * count
+        else:
+            values = list(map(_plain, raw.to_numpy(dtype=object)[flags].tolist()))
+        if suggestions is None:
+            suggested: list[Any] = [None] * count
+        else:
+            suggested = [
+                None if candidate is None or candidate != candidate else candidate
+                for candidate in suggestions.to_numpy(dtype=object)[flags].tolist()
+            ]
+        if params is None or isinstance(params, dict):
+            shared = params or {}
+            row_params = [shared.copy() for _ in range(count)]
+        else:
+            row_params = [dict(item) for item in params]
         column_name = column.name if column else None
         letter = column.letter if column else None
 
-        for offset, position in enumerate(positions):
-            suggestion = None
-            if suggested is not None:
-                candidate = suggested[offset]
-                suggestion = None if candidate is None or candidate != candidate else candidate
-            self.findings.append(
-                Finding(
-                    row=self.table.sheet_row(int(position)),
-                    column=column_name,
-                    column_letter=letter,
-                    code=code,
-                    severity=severity,
-                    value=None if raw_values is None else _plain(raw_values[offset]),
-                    params=dict(next(row_params)) if row_params is not None else dict(shared),
-                    suggestion=suggestion,
-                )
+        self.findings.extend(
+            Finding(row, column_name, letter, code, severity, value, row_param, suggestion)
+            for row, value, row_param, suggestion in zip(
+                rows, values, row_params, suggested, strict=True
             )
+        )
 
 
 def _plain(value: Any) -> Any:
     """Return a JSON-friendly form of a raw cell value."""
+    if type(value) is str:
+        return value
     if value is None or (isinstance(value, float) and value != value):
         return None
     if hasattr(value, "isoformat"):

@@ -124,10 +124,18 @@ def validate(
 
 def _blank_rows(frame: pd.DataFrame, binding: Binding) -> pd.Series:
     """Return True for rows whose user cells are all blank."""
-    blank = pd.Series(True, index=frame.index)
+    # Each column is checked only on the rows still blank so far; in a real
+    # sheet that set shrinks to the few empty rows after the first column.
+    blank = np.ones(len(frame), dtype=bool)
     for column in binding.columns:
-        blank &= is_blank(frame[column.index])
-    return blank
+        candidates = np.flatnonzero(blank)
+        if not len(candidates):
+            break
+        cells = frame[column.index]
+        if len(candidates) < len(frame):
+            cells = cells.iloc[candidates]
+        blank[candidates] = is_blank(cells).to_numpy()
+    return pd.Series(blank, index=frame.index)
 
 
 def _normalize(design: Design, name: str, series: pd.Series, time_zone: str) -> Normalized:
