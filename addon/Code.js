@@ -2,7 +2,7 @@
  * Google Sheets add-on of the Sheets → HubSpot bridge: the menu, the calls to
  * the bridge service, the sidebar and the cell selection behind its links.
  *
- * Every call to the service carries two tokens. `Authorization: Bearer` holds
+ * Every call to the service carries two tokens. `Authorization: Bearer` contains
  * the user's Google ID token (ScriptApp.getIdentityToken(), scope openid): the
  * service verifies it against its audience and its allow-list of e-mail
  * domains. `X-Goog-OAuth-Token` holds the user's OAuth access token (scope
@@ -25,7 +25,7 @@ var ACCESS_TOKEN_HEADER = 'X-Goog-OAuth-Token';
 // The service's routes, in one table so that they are easy to align with the
 // service. {name} parts are filled from the call's params.
 // TODO: the sync routes (syncPlan, syncRun, syncStatus) are not in the service
-// yet; their paths and bodies follow the validation route's pattern.
+// yet, so their paths and bodies follow the validation route's pattern.
 var ROUTES = {
   validate: { method: 'post', path: '/validations' },
   kpis: { method: 'post', path: '/kpis' },
@@ -35,7 +35,7 @@ var ROUTES = {
   job: { method: 'get', path: '/jobs/{job_id}' },
 };
 
-// The sidebar polls a job this often; each poll is one short execution.
+// The sidebar polls a job this often, and each poll is one short execution.
 var SIDEBAR_POLL_INTERVAL_MS = 2000;
 var JOB_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/;
 // A cell (K61), a whole row (61:61) or a cell range (A2:C2).

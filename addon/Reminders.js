@@ -1,7 +1,7 @@
 /**
- * Daily reminders: a time-driven trigger asks the service for the sheet's
- * to-do list and e-mails each owner their own items, in their language, at
- * most once a day per address.
+ * Daily reminders: a time-driven trigger requests the sheet's to-do list from the service
+ * and e-mails each owner their own items, in their language, at most once a
+ * day per address.
  *
  * The to-do list comes from the KPI route: it validates the sheet and returns
  * `todo` items ({owner, row, key, stage, severity, code, message, since}) with

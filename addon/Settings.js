@@ -18,7 +18,7 @@ var SETTINGS_DEFAULTS = {
 var MIN_BATCH_SIZE = 1;
 // HubSpot's batch endpoints take at most 100 inputs per call.
 var MAX_BATCH_SIZE = 100;
-// A document property value holds at most 9 kB.
+// A document property value is at most 9 kB.
 var MAX_TEXT_SETTING_CHARS = 8000;
 var MAX_NAME_SETTING_CHARS = 200;
 var EMAIL_PATTERN = /^[^\s@<>(),;:"]+@[^\s@<>(),;:"]+\.[^\s@<>(),;:"]+$/;

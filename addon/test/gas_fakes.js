@@ -203,11 +203,16 @@ function fakeScriptApp(record) {
 }
 
 function fakeResponse(status, body) {
-  const text = body === undefined ? '' : typeof body === 'string' ? body : JSON.stringify(body);
+  let text = '';
+  if (typeof body === 'string') {
+    text = body;
+  } else if (body !== undefined) {
+    text = JSON.stringify(body);
+  }
   return { getResponseCode: () => status, getContentText: () => text };
 }
 
-/** Formats yyyy-MM-dd in a time zone, which is all the add-on asks of Utilities.formatDate. */
+/** Formats yyyy-MM-dd in a time zone, the only pattern the add-on passes to Utilities.formatDate. */
 function formatDate(date, timeZone, pattern) {
   if (pattern !== 'yyyy-MM-dd') {
     throw new Error('fake formatDate supports yyyy-MM-dd only, got ' + pattern);

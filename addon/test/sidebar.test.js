@@ -1,7 +1,7 @@
 'use strict';
 // Sidebar.html in headless Chromium (Debian's /usr/bin/chromium through
 // playwright-core), with google.script.run replaced by a stub that records
-// calls and returns canned answers shaped like Code.js's. Screenshots of each
+// calls and returns canned results shaped like Code.js's. Screenshots of each
 // state go to test-output/addon/.
 
 const test = require('node:test');
@@ -70,16 +70,16 @@ async function openSidebar(name, boot, scenario) {
     window.calls = [];
     window.progressSeen = [];
     const polls = {};
-    let held = false;
+    let released = false;
     window.releaseHold = () => {
-      held = true;
+      released = true;
     };
     const handlers = {
       getJob(jobId) {
         const answers = scenario.jobs[jobId];
         const index = Math.min(polls[jobId] || 0, answers.length - 1);
         if (answers[index] === 'hold') {
-          if (!held) {
+          if (!released) {
             return answers[index - 1];
           }
           polls[jobId] = index + 1;
