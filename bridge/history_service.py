@@ -77,14 +77,18 @@ KPI_TEXTS = {
 
 
 def sheet_id_for(source: str) -> str:
-    """Return the id history is kept under: spreadsheet id and gid, or the file's absolute path."""
+    """Return the id history is kept under: spreadsheet id and gid, or the file's name."""
     match = GOOGLE_SHEET_URL.search(source)
     if match:
         gid = GOOGLE_GID.search(source)
         return f"{match.group(1)}#gid={gid.group(1) if gid else 0}"
     if source.startswith("gsheet:"):
         return source.removeprefix("gsheet:")
-    return str(Path(source).resolve())
+    # A result file continues its source's history, wherever each lies:
+    # deals.checked.xlsx is the sheet deals.xlsx (or deals.csv) validated before.
+    # NOTE: two local files with one name share a history when they share a
+    # database; give them different names or databases.
+    return "file:" + Path(source).stem.removesuffix(".checked")
 
 
 def history_database_url(source: str, output: Path | None) -> str:

@@ -11,9 +11,12 @@ import click
 from bridge.cli.app import EXIT_OK, EXIT_USAGE, cli, handle_errors, pick_language
 from bridge.cli.kpi_output import KpiPrinter
 from bridge.cli.validate import parse_as_of
+from bridge.cli.validate_history import history_option, open_history_or_exit
 from bridge.errors import InvalidPeriodError, LookupFileError
+from bridge.history_service import history_kpi_rows, history_kpis
 from bridge.i18n import N_, gettext
 from bridge.kpi_service import add_kpi_tabs, load_lookups, parse_period, report_json
+from bridge.kpi_sheets import KPI_SHEET
 from bridge.sources import open_source
 from bridge.validation import build_writeback, load_design, today_in
 from validators.engine import validate as run_validation
@@ -64,6 +67,7 @@ ERROR_TEXTS = {
     help="Result file for local sources. Default: <name>.checked.<ext> beside SOURCE.",
 )
 @click.option("--no-write", is_flag=True, help="Print and write JSON only; write no result file.")
+@history_option
 @handle_errors
 def kpi_command(
     source: str,
@@ -75,6 +79,7 @@ def kpi_command(
     json_path: Path | None,
     output: Path | None,
     no_write: bool,
+    use_history: bool,
 ) -> None:  # fmt: skip
     """Print the KPIs of SOURCE and write the KPI and to-do tabs into the result file."""
     try:
@@ -89,17 +94,30 @@ def kpi_command(
 
     adapter = open_source(source, sheet=sheet, output=output)
     table = adapter.read(design)
-    result = run_validation(table, design, day or today_in(table.time_zone))
+    day = day or today_in(table.time_zone)
+    # KPIs read the history (grade movement, score trends) but record nothing:
+    # only a validation run adds to it.
+    history = open_history_or_exit(source, output, lang) if use_history else None
+    previous = history.previous(day, design) if history else None
+    result = run_validation(table, design, day, previous=previous)
     report = compute_report(result, kpi_period, lookups)
+    history_data = None
+    if history is not None and not history.records.empty:
+        start, end = (kpi_period.start, kpi_period.end) if kpi_period else (None, None)
+        history_data = history_kpis(history.records, result, start=start, end=end)
 
     KpiPrinter(report, lang).print()
     if json_path:
         data = report_json(report, result, lang)
+        data["history"] = history_data
         text = json.dumps(data, ensure_ascii=False, indent=2, default=str)
         json_path.write_text(text + "\n", encoding="utf-8")
         click.echo(gettext(lang, N_("KPIs written to {path}"), path=json_path))
     if not no_write:
         writeback = add_kpi_tabs(build_writeback(result, lang), report, result, lang)
+        if history_data is not None:
+            rows = writeback.extra_sheets.setdefault(KPI_SHEET, [])
+            rows.extend([[], *history_kpi_rows(history_data, lang)])
         written = adapter.write(table, writeback)
         click.echo(gettext(lang, N_("Result written to {path}"), path=written))
     sys.exit(EXIT_OK)
