@@ -1,0 +1,140 @@
+"""Throughput and peak memory of the full validation at each sheet size.
+
+Each size runs in its own Python process, so that the peak resident set
+size (``resource.getrusage(RUSAGE_SELF).ru_maxrss``) belongs to that size
+alone. The process generates the sheet, runs ``validators.engine.validate``
+(normalisation, rules, scoring, findings) ``repeats`` times and reports every
+wall time measured with ``time.perf_counter``. The median is the result, and
+the spread between the fastest and slowest repeat shows the noise.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import asdict, dataclass
+from functools import cache
+from pathlib import Path
+
+from benchmarks.generate import AS_OF, DEFAULT_FAULT_RATE, generate, parse_size
+from validators.design import Design
+from validators.design_file import load_design_text
+from validators.engine import validate
+
+DESIGN_PATH = Path(__file__).resolve().parent.parent / "examples" / "design.yaml"
+TARGET_100K_SECONDS = 2.0
+TARGET_1M_PEAK_MB = 2048.0
+
+
+@cache
+def example_design() -> Design:
+    return load_design_text(DESIGN_PATH.read_text(encoding="utf-8"), str(DESIGN_PATH))
+
+
+@dataclass
+class ValidationRun:
+    """Measurements of one sheet size."""
+
+    rows: int
+    columns: int
+    repeats: int
+    seconds: list[float]  # wall time of each repeat
+    findings: int
+    generate_mb: float  # peak RSS after generating the sheet, before validating
+    peak_mb: float  # peak RSS of the whole process
+
+    @property
+    def median(self) -> float:
+        return statistics.median(self.seconds)
+
+    @property
+    def rows_per_second(self) -> float:
+        return self.rows / self.median
+
+    @property
+    def cells_per_second(self) -> float:
+        return self.rows * self.columns / self.median
+
+    @property
+    def microseconds_per_row(self) -> float:
+        return self.median / self.rows * 1e6
+
+    @property
+    def spread(self) -> float:
+        """(slowest - fastest) / median: the noise of this measurement."""
+        return (max(self.seconds) - min(self.seconds)) / self.median
+
+
+def _max_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux reports KiB
+
+
+def measure_here(rows: int, repeats: int, seed: int, fault_rate: float) -> ValidationRun:
+    """Generate and validate in this process (the child side of ``measure``)."""
+    sheet = generate(rows, seed=seed, fault_rate=fault_rate)
+    design = example_design()
+    generate_mb = _max_rss_mb()
+    seconds = []
+    findings = 0
+    for _ in range(repeats):
+        started = time.perf_counter()
+        result = validate(sheet.table, design, AS_OF, previous=sheet.previous)
+        seconds.append(time.perf_counter() - started)
+        findings = len(result.findings)
+        del result
+    return ValidationRun(
+        rows, len(sheet.table.headers), repeats, seconds, findings, generate_mb, _max_rss_mb()
+    )
+
+
+def measure(
+    rows: int, repeats: int, *, seed: int = 7, fault_rate: float = DEFAULT_FAULT_RATE
+) -> ValidationRun:
+    """Measure one size in a fresh Python process."""
+    command = [sys.executable, "-m", "benchmarks.validation", "--child", str(rows),
+               "--repeats", str(repeats), "--seed", str(seed), "--fault-rate", str(fault_rate)]  # fmt: skip
+    completed = subprocess.run(
+        command, capture_output=True, text=True, check=True, cwd=DESIGN_PATH.parent.parent
+    )
+    data = json.loads(completed.stdout.strip().splitlines()[-1])
+    return ValidationRun(**data)
+
+
+def default_repeats(rows: int) -> int:
+    return 2 if rows >= 1_000_000 else 5
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Measure validation throughput and memory.")
+    parser.add_argument("--sizes", default="1k,10k,100k", help="comma-separated, e.g. 10k,1m")
+    parser.add_argument("--repeats", type=int, help="runs per size (default 5, 2 at 1m)")
+    parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--fault-rate", type=float, default=DEFAULT_FAULT_RATE)
+    parser.add_argument("--child", type=int, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+
+    if args.child is not None:
+        run = measure_here(args.child, args.repeats or 1, args.seed, args.fault_rate)
+        print(json.dumps(asdict(run)))
+        return 0
+
+    for size in args.sizes.split(","):
+        rows = parse_size(size)
+        run = measure(rows, args.repeats or default_repeats(rows), seed=args.seed,
+                      fault_rate=args.fault_rate)  # fmt: skip
+        print(
+            f"{rows:>9} rows  median {run.median:7.3f} s  spread {run.spread:5.1%}  "
+            f"{run.rows_per_second:10.0f} rows/s  {run.cells_per_second:11.0f} cells/s  "
+            f"{run.microseconds_per_row:6.1f} µs/row  peak {run.peak_mb:7.0f} MB  "
+            f"findings {run.findings}"
+        )
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
