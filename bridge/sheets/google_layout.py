@@ -47,6 +47,7 @@ class SpreadsheetLayout:
     tabs: list[TabInfo]
     data_tab: TabInfo
     previous_marks: list[PreviousMark] = field(default_factory=list)
+    bridge_tabs: set[str] = field(default_factory=set)  # extra tabs the bridge created
 
     def tab(self, title: str) -> TabInfo | None:
         return next((tab for tab in self.tabs if tab.title == title), None)

@@ -110,15 +110,18 @@ def read_values(
     return data.get("values", []), state.get("values", [])
 
 
-def previous_marks(state_rows: list[list[Any]]) -> list[PreviousMark]:
-    """Return the highlight records of the state tab (rows after its header)."""
+def previous_state(state_rows: list[list[Any]]) -> tuple[list[PreviousMark], set[str]]:
+    """Return the highlighted cells and the created tabs that the state tab records."""
     marks = []
+    tabs = set()
     for row in state_rows[1:]:
         kind, sheet, cell = (list(row) + ["", "", ""])[:3]
+        if kind == "tab" and sheet:
+            tabs.add(str(sheet))
         position = parse_a1_cell(str(cell)) if kind == "mark" and sheet else None
         if position is not None:
             marks.append(PreviousMark(str(sheet), *position))
-    return marks
+    return marks, tabs
 
 
 def fill_vertical_header_merges(grid: list[list[Any]], tab: TabInfo, header_row: int) -> None:
@@ -207,7 +210,7 @@ def read_spreadsheet(
     tab = choose_tab(tabs, spreadsheet_id, gid=gid, sheet=sheet, design_tab=design_tab)
     layout = layout_from_metadata(metadata, spreadsheet_id, tab, tabs)
     grid, state_rows = read_values(http, spreadsheet_id, tab, state_tab(tabs))
-    layout.previous_marks = previous_marks(state_rows)
+    layout.previous_marks, layout.bridge_tabs = previous_state(state_rows)
     table = build_google_table(layout, grid, header_row)
     logger.info(
         "Read %d rows and %d columns from spreadsheet %s tab %r (locale %s, time zone %s)",

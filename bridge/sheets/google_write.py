@@ -6,7 +6,7 @@ Two calls carry everything, in this order:
    later request writes past the grid), then developer metadata marking new
    managed columns, removal of the previous run's highlights, new notes and
    highlights, the frozen header row, widths and hiding of new managed
-   columns, clearing of the bridge's extra tabs, and their charts.
+   columns, clearing of the bridge's extra tabs, their row links and charts.
 2. ``values:batchUpdate`` with valueInputOption RAW, so nothing is evaluated
    as a formula: managed columns, headers of new managed columns, extra tabs
    and the hidden state tab.
@@ -17,15 +17,22 @@ keeping the order of requests.
 
 from __future__ import annotations
 
-import datetime as dt
-import math
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from bridge.sheets.google_http import encode_json
 from bridge.sheets.google_layout import METADATA_KEY, SpreadsheetLayout, TabInfo
-from bridge.sheets.google_read import STATE_HEADERS, a1_cell, quote_title
+from bridge.sheets.google_read import STATE_HEADERS, a1_cell
+from bridge.sheets.google_requests import MAX_CELL_TEXT, append_dimension, value_range
+from bridge.sheets.google_tabs import (
+    PlacedTab,
+    chart_requests,
+    extra_tab_values,
+    link_requests,
+    plan_extra_tabs,
+    plan_state_tab,
+)
 from bridge.sheets.managed import STATE_SHEET, managed_header
 from bridge.sheets.writeback import CellMark, WriteBack, check_writeback, plan_column_positions
 from validators.findings import column_letter
@@ -33,7 +40,6 @@ from validators.table import ManagedColumn, SheetTable
 
 # Google recommends at most 2 MB per request body for speed; larger ones are split.
 MAX_PAYLOAD_BYTES = 2_000_000
-MAX_CELL_TEXT = 50_000  # characters a Sheets cell holds
 HIGHLIGHT_COLOURS = {
     "error": {"red": 1.0, "green": 0.78, "blue": 0.81},  # light red
     "warning": {"red": 1.0, "green": 0.92, "blue": 0.61},  # light yellow
@@ -52,19 +58,6 @@ class WritePlan:
     positions: dict[ManagedColumn, int] = field(default_factory=dict)
 
 
-def cell_value(value: Any) -> Any:
-    """Return ``value`` as a JSON cell for RAW input; "" clears the cell."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return ""
-    if isinstance(value, bool | int | float | str):
-        return value[:MAX_CELL_TEXT] if isinstance(value, str) else value
-    if isinstance(value, dt.datetime | dt.date):
-        return value.isoformat()
-    if hasattr(value, "item"):  # numpy scalars
-        return cell_value(value.item())
-    return str(value)[:MAX_CELL_TEXT]
-
-
 def plan_write(table: SheetTable, layout: SpreadsheetLayout, result: WriteBack) -> WritePlan:
     """Return the requests and value ranges that write ``result`` into the sheet."""
     check_writeback(table, result)
@@ -77,10 +70,11 @@ def plan_write(table: SheetTable, layout: SpreadsheetLayout, result: WriteBack) 
 
     needed = max(plan.positions.values(), default=-1) + 1
     if needed > tab.column_count:
-        plan.requests.append(_append(tab.sheet_id, "COLUMNS", needed - tab.column_count))
+        plan.requests.append(append_dimension(tab.sheet_id, "COLUMNS", needed - tab.column_count))
     taken: set[int] = set()
-    _plan_extra_tabs(plan, layout, result, taken)
-    _plan_state_tab(plan, layout, result, taken)
+    placed = plan_extra_tabs(plan.requests, layout, result, taken)
+    state_rows = _state_rows(table, tab, result, placed)
+    plan_state_tab(plan.requests, layout, len(state_rows) - 1, taken)
 
     for column, index in sorted(new_columns.items(), key=lambda item: item[1]):
         plan.requests.append(_metadata_request(tab.sheet_id, index, column))
@@ -92,77 +86,13 @@ def plan_write(table: SheetTable, layout: SpreadsheetLayout, result: WriteBack) 
     if tab.frozen_rows < table.header_row:
         plan.requests.append(_freeze_rows(tab.sheet_id, table.header_row))
 
+    plan.requests.extend(link_requests(result, placed, tab.sheet_id))
+    plan.requests.extend(chart_requests(result.charts, placed))
+
     plan.values.extend(_managed_values(table, tab, result, plan.positions, new_columns))
-    for title, rows in result.extra_sheets.items():
-        if rows:
-            plan.values.append(_value_range(title, 0, 0, rows))
-    plan.values.append(_state_values(table, tab, result.marks))
+    plan.values.extend(extra_tab_values(result, placed))
+    plan.values.append(value_range(STATE_SHEET, 0, 0, state_rows))
     return plan
-
-
-def _append(sheet_id: int, dimension: str, length: int) -> dict[str, Any]:
-    return {"appendDimension": {"sheetId": sheet_id, "dimension": dimension, "length": length}}
-
-
-def _add_sheet(sheet_id: int, title: str, rows: int, columns: int, hidden: bool) -> dict:
-    properties: dict[str, Any] = {
-        "sheetId": sheet_id,
-        "title": title,
-        "gridProperties": {"rowCount": max(rows, 1), "columnCount": max(columns, 1)},
-    }
-    if hidden:
-        properties["hidden"] = True
-    return {"addSheet": {"properties": properties}}
-
-
-def _clear_tab(sheet_id: int) -> dict[str, Any]:
-    return {"updateCells": {"range": {"sheetId": sheet_id}, "fields": "userEnteredValue"}}
-
-
-def _grow(plan: WritePlan, tab: TabInfo, rows: int, columns: int) -> None:
-    if rows > tab.row_count:
-        plan.requests.append(_append(tab.sheet_id, "ROWS", rows - tab.row_count))
-    if columns > tab.column_count:
-        plan.requests.append(_append(tab.sheet_id, "COLUMNS", columns - tab.column_count))
-
-
-def _plan_extra_tabs(
-    plan: WritePlan, layout: SpreadsheetLayout, result: WriteBack, taken: set[int]
-) -> dict[str, int]:
-    """Create or empty each extra tab, grown to fit; delete its old charts."""
-    ids: dict[str, int] = {}
-    for title, rows in result.extra_sheets.items():
-        height = len(rows)
-        width = max((len(row) for row in rows), default=0)
-        existing = layout.tab(title)
-        if existing is None:
-            sheet_id = layout.unused_sheet_id(taken)
-            taken.add(sheet_id)
-            plan.requests.append(_add_sheet(sheet_id, title, height, max(width, 26), False))
-        else:
-            sheet_id = existing.sheet_id
-            _grow(plan, existing, height, width)
-            plan.requests.append(_clear_tab(sheet_id))
-            for chart_id in existing.chart_ids:
-                plan.requests.append({"deleteEmbeddedObject": {"objectId": chart_id}})
-        ids[title] = sheet_id
-    return ids
-
-
-def _plan_state_tab(
-    plan: WritePlan, layout: SpreadsheetLayout, result: WriteBack, taken: set[int]
-) -> int:
-    """Create the hidden state tab, or empty it, sized for this run's records."""
-    height = len(result.marks) + 1
-    existing = layout.tab(STATE_SHEET)
-    if existing is None:
-        sheet_id = layout.unused_sheet_id(taken)
-        taken.add(sheet_id)
-        plan.requests.append(_add_sheet(sheet_id, STATE_SHEET, height, len(STATE_HEADERS), True))
-        return sheet_id
-    _grow(plan, existing, height, len(STATE_HEADERS))
-    plan.requests.append(_clear_tab(existing.sheet_id))
-    return existing.sheet_id
 
 
 def _metadata_request(sheet_id: int, index: int, column: ManagedColumn) -> dict[str, Any]:
@@ -248,17 +178,6 @@ def _mark_requests(
         )
 
 
-def _value_range(title: str, row: int, column: int, rows: list[list[Any]]) -> dict[str, Any]:
-    """Return a RAW value range whose top-left cell is the 0-based (row, column)."""
-    width = max((len(cells) for cells in rows), default=1) or 1
-    last = a1_cell(row + len(rows) - 1, column + width - 1)
-    return {
-        "range": f"{quote_title(title)}!{a1_cell(row, column)}:{last}",
-        "majorDimension": "ROWS",
-        "values": [[cell_value(value) for value in cells] for cells in rows],
-    }
-
-
 def _runs(indices: Iterable[int]) -> list[list[int]]:
     """Group sorted column indices into runs of neighbours: [1, 2, 5] -> [[1, 2], [5]]."""
     runs: list[list[int]] = []
@@ -286,20 +205,25 @@ def _managed_values(
             for index in run
         ]
         if any(header is not None for header in headers):
-            ranges.append(_value_range(tab.title, table.header_row - 1, run[0], [headers]))
+            ranges.append(value_range(tab.title, table.header_row - 1, run[0], [headers]))
         if table.rows:
             columns = [result.columns[by_index[index]] for index in run]
             rows = [list(cells) for cells in zip(*columns, strict=True)]
-            ranges.append(_value_range(tab.title, table.header_row, run[0], rows))
+            ranges.append(value_range(tab.title, table.header_row, run[0], rows))
     return ranges
 
 
-def _state_values(table: SheetTable, tab: TabInfo, marks: list[CellMark]) -> dict[str, Any]:
+def _state_rows(
+    table: SheetTable, tab: TabInfo, result: WriteBack, placed: dict[str, PlacedTab]
+) -> list[list[Any]]:
+    """Return the state tab's rows: header, one per created tab, one per highlighted cell."""
     rows: list[list[Any]] = [list(STATE_HEADERS)]
-    for mark in marks:
+    for extra in placed.values():
+        rows.append(["tab", extra.title, "", ""])
+    for mark in result.marks:
         cell = a1_cell(table.sheet_row(mark.row_position) - 1, mark.column_index)
         rows.append(["mark", tab.title, cell, ""])
-    return _value_range(STATE_SHEET, 0, 0, rows)
+    return rows
 
 
 # -- splitting -------------------------------------------------------------------
@@ -309,7 +233,7 @@ def payload_size(item: Any) -> int:
     return len(encode_json(item))
 
 
-def split_value_range(value_range: dict[str, Any], limit: int) -> list[dict[str, Any]]:
+def splitvalue_range(value_range: dict[str, Any], limit: int) -> list[dict[str, Any]]:
     """Cut a value range into row blocks whose bodies stay under ``limit`` bytes."""
     if payload_size(value_range) <= limit:
         return [value_range]
@@ -364,7 +288,7 @@ def chunk(items: list[dict[str, Any]], limit: int, overhead: int = 200) -> list[
 
 def value_bodies(plan: WritePlan, limit: int = MAX_PAYLOAD_BYTES) -> list[dict[str, Any]]:
     """Return the ``values:batchUpdate`` bodies of ``plan``, split to fit ``limit``."""
-    pieces = [piece for item in plan.values for piece in split_value_range(item, limit - 300)]
+    pieces = [piece for item in plan.values for piece in splitvalue_range(item, limit - 300)]
     return [{"valueInputOption": "RAW", "data": data} for data in chunk(pieces, limit)]
 
 

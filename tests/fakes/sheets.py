@@ -95,6 +95,7 @@ class FakeSheet:
     values: dict[tuple[int, int], Any] = field(default_factory=dict)
     notes: dict[tuple[int, int], str] = field(default_factory=dict)
     backgrounds: dict[tuple[int, int], dict[str, float]] = field(default_factory=dict)
+    links: dict[tuple[int, int], str] = field(default_factory=dict)  # rich-text link URIs
     column_widths: dict[int, int] = field(default_factory=dict)
     hidden_columns: set[int] = field(default_factory=set)
     merges: list[dict[str, int]] = field(default_factory=list)
@@ -493,9 +494,20 @@ class FakeSheetsApi:
                 else:
                     sheet.backgrounds.pop(cell, None)
             elif path == "userEnteredValue":
-                if "userEnteredValue" in data:
-                    raise FakeApiError(400, "The fake only clears values with updateCells")
-                sheet.values.pop(cell, None)
+                entered = data.get("userEnteredValue")
+                if entered is None:
+                    sheet.values.pop(cell, None)
+                elif set(entered) == {"stringValue"}:
+                    sheet.values[cell] = entered["stringValue"]
+                else:
+                    raise FakeApiError(400, "The fake sets string values only with updateCells")
+            elif path == "textFormatRuns":
+                links = [run["format"]["link"]["uri"] for run in data.get("textFormatRuns", [])
+                         if "link" in run.get("format", {})]  # fmt: skip
+                if links:
+                    sheet.links[cell] = links[0]
+                else:
+                    sheet.links.pop(cell, None)
             else:
                 raise FakeApiError(400, f"The fake does not implement field {path!r}")
 
