@@ -71,6 +71,14 @@ FINDING_TEMPLATES: dict[str, str] = {
         '"{value}". The row was not sent. Decide which is right and edit the sheet or HubSpot.'
     ),
     "sync_rejected": N_("HubSpot rejected the row: {detail}"),
+    "unknown_owner": N_(
+        '"{value}" matches no HubSpot user by email or name, so the row was not sent. '
+        "Write the owner's HubSpot login email, or add the user in HubSpot."
+    ),
+    "association_failed": N_(
+        "The deal was written, but HubSpot did not link it to the {target}: {detail}. "
+        "The link is tried again on the next sync."
+    ),
 }
 
 SUGGESTION_TEMPLATE = N_('Did you mean "{suggestion}"?')

@@ -47,6 +47,8 @@ class Code(StrEnum):
     MISSING_COLUMN = "missing_column"
     SYNC_CONFLICT = "sync_conflict"
     SYNC_REJECTED = "sync_rejected"
+    UNKNOWN_OWNER = "unknown_owner"  # the owner matches no HubSpot owner, so the row is not sent
+    ASSOCIATION_FAILED = "association_failed"  # the deal was written but not linked
 
 
 # Codes that describe work to do for the row's owner (listed in the to-do sheet
