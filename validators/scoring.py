@@ -12,8 +12,11 @@ def measure_points(measure: Measure, values: pd.Series) -> pd.Series:
     """Return 0-100 points per row for one measure; NaN where the value is missing."""
     if measure.points is not None:
         lookup = {_point_key(key): float(points) for key, points in measure.points.items()}
-        keys = values.map(_point_key, na_action="ignore")
-        return keys.map(lookup).astype("float64")
+        # One lookup per distinct value: a column holds few of them.
+        codes, uniques = pd.factorize(values.astype(object), use_na_sentinel=True)
+        distinct_points = [lookup.get(_point_key(value), np.nan) for value in uniques]
+        table = np.array([*distinct_points, np.nan], dtype="float64")  # code -1: missing
+        return pd.Series(table.take(codes), index=values.index, dtype="float64")
 
     numbers = pd.to_numeric(values, errors="coerce").astype("float64")
     scaled = (numbers - measure.low) / (measure.high - measure.low) * 100.0
