@@ -410,3 +410,26 @@ class HistoryDatabaseError(BridgeError):
             database=database,
             reason=reason,
         )
+
+
+class RowKeysNotStored(InputError):
+    """A local sheet without a key column lost the row keys its earlier syncs used.
+
+    The keys of such a sheet live only in the managed row-key column of the
+    result file, so syncing the original again would mint new keys and create
+    every deal a second time.
+    """
+
+    code = "row_keys_not_stored"
+
+    def __init__(self, path: Path, result_path: Path) -> None:
+        self.path = path
+        self.result_path = result_path
+        super().__init__(
+            f"{path} has no row keys, but its rows were synced before with keys stored in "
+            f"{result_path}. Syncing {path} again would create every deal a second time. Run "
+            f"the sync on {result_path} and keep editing that file, or add a key column to the "
+            "design.",
+            path=str(path),
+            result_path=str(result_path),
+        )
