@@ -109,6 +109,8 @@ def run_validation(
         raise JobFailure("too-many-rows", sheet=table.title, rows=len(table.rows), limit=max_rows)
     context.report_progress(0.3)
 
+    # TODO: record the run in the history database as `bridge validate` does, so
+    # that stage-entered dates and score drops also work for runs started here.
     result = validate(table, design, body.as_of or today_in(table.time_zone))
     context.report_progress(0.7)
 

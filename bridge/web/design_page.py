@@ -12,11 +12,18 @@ from flask import Blueprint, Response, request
 from bridge.design_view import render_design_html
 from bridge.i18n import normalize_language
 from bridge.validation import load_design
+from bridge.web.api import documented
 
 blueprint = Blueprint("design_page", __name__)
 
 
 @blueprint.get("/design")
+@documented(
+    "Draw the bundled design as an HTML page (query `lang`: ja or en)",
+    tag="design",
+    responses={200: (None, "The design as a self-contained HTML page")},
+    authenticated=False,
+)
 def design_page() -> Response:
     design, _ = load_design(None)
     lang = normalize_language(request.args.get("lang") or design.sheet.locale)

@@ -151,7 +151,7 @@ fuzzed = schemathesis.pytest.from_fixture("api_schema")
 
 
 @fuzzed.parametrize()
-@settings(max_examples=8, deadline=None, suppress_health_check=list(HealthCheck))
+@settings(max_examples=8, deadline=None, database=None, suppress_health_check=list(HealthCheck))
 def test_no_server_errors(case, auth):
     response = case.call(headers=auth, timeout=30)
     case.validate_response(response, checks=[not_a_server_error])
