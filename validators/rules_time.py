@@ -101,11 +101,13 @@ def check_stale(ctx: RuleContext, entered: pd.Series) -> None:
             labels[over] = stage.label
 
     column = ctx.design.sheet.stage_entered_column or ctx.design.sheet.stage_column
+    flags = flagged.to_numpy()
+    rows = zip(days[flags].astype("int64").tolist(), limits[flags].astype("int64").tolist(),
+               labels[flags].tolist(), _date_text(entered[flags]).tolist(), strict=True)  # fmt: skip
     params = [
-        {"days": int(days.at[i]), "max_days": int(limits.at[i]), "stage": labels.at[i],
-         "since": entered.at[i].strftime("%Y-%m-%d")}
-        for i in ctx.index[flagged.to_numpy()]
-    ]  # fmt: skip
+        {"days": count, "max_days": limit, "stage": label, "since": since}
+        for count, limit, label, since in rows
+    ]
     ctx.emit(flagged, column, Code.STALE_IN_STAGE, Severity.WARNING, params)
 
 
@@ -132,16 +134,18 @@ def check_contact(ctx: RuleContext) -> None:
             flagged |= hit
             cadence[hit] = stage.contact_every_days
 
-    params = []
-    for position in ctx.index[flagged.to_numpy()]:
-        since = last.at[position]
-        params.append(
-            {
-                "every_days": int(cadence.at[position]),
-                "days": None if pd.isna(since) else int(days.at[position]),
-                "since": None if pd.isna(since) else since.strftime("%Y-%m-%d"),
-            }
-        )
+    flags = flagged.to_numpy()
+    known = last[flags].notna().tolist()
+    rows = zip(cadence[flags].astype("int64").tolist(), days[flags].tolist(),
+               _date_text(last[flags]).tolist(), known, strict=True)  # fmt: skip
+    params = [
+        {
+            "every_days": every,
+            "days": int(count) if is_known else None,
+            "since": since if is_known else None,
+        }
+        for every, count, since, is_known in rows
+    ]
     ctx.emit(flagged, name, Code.CONTACT_OVERDUE, Severity.WARNING, params)
 
 
@@ -157,9 +161,11 @@ def check_past_dates(ctx: RuleContext) -> None:
         dates = _dates(ctx, name)
         days = _days_since(ctx, dates)
         passed = ctx.open_rows() & (days > 0)
-        texts = _date_text(dates)
+        flags = passed.to_numpy()
+        texts = _date_text(dates[flags]).tolist()
+        day_counts = days[flags].astype("int64").tolist()
         params = [
-            {"date": texts.at[i], "days": int(days.at[i])} for i in ctx.index[passed.to_numpy()]
+            {"date": text, "days": count} for text, count in zip(texts, day_counts, strict=True)
         ]
         ctx.emit(passed, name, code, Severity.WARNING, params)
 
