@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import random
+import unicodedata
 
 import numpy as np
 import pandas as pd
@@ -24,6 +25,7 @@ from validators.normalize import (
     is_blank,
     normalize_column,
 )
+from validators.normalize.urls import _normalized_url
 
 INVALID = object()  # expected outcome: invalid, value missing
 EMPTY = object()  # expected outcome: empty, value missing
@@ -678,11 +680,13 @@ def test_phone_number_cell_without_leading_zero():
 
 def test_phone_fast_path_agrees_with_phonenumbers():
     rng = random.Random(5)
+    prefixes = ["0", "+81", "", "0" + "90", "0120", "+810", "010", "81", "0081"]
     texts = []
-    for _ in range(4000):
-        digits = "".join(rng.choice("0123456789") for _ in range(rng.randint(8, 10)))
-        texts.append("0" + digits)
+    for _ in range(6000):
+        digits = "".join(rng.choice("0123456789") for _ in range(rng.randint(1, 17)))
+        texts.append(rng.choice(prefixes) + digits)
     result = normalize_column(pd.Series(texts, dtype=object), "phone")
+    assert result.values.notna().sum() > 200  # enough valid numbers to compare
     for text, value in zip(texts, result.values, strict=True):
         try:
             number = phonenumbers.parse(text, "JP")
@@ -727,6 +731,27 @@ def test_url_cases(raw, expected, suggestion):
     assert_outcome(result, expected)
     got = None if result.suggestion is None else result.suggestion.iloc[0]
     assert got == suggestion
+
+
+def _random_url(rng: random.Random) -> str:
+    scheme = rng.choice(["", "", "https://", "http://", "HTTP://", "ftp://", "https:/"])
+    labels = ["www", "example", "ex-ample", "-bad", "bad-", "Ex", "例え", "a" * 64, "x_y", "1", ""]
+    host = ".".join(rng.choice(labels) for _ in range(rng.randint(1, 3)))
+    host += rng.choice([".jp", ".com", ".c0m", ".x", ".COM", ".xn--zckzah", "", "."])
+    port = rng.choice(["", "", ":8080", ":", ":123456", ":8a"])
+    rest = rng.choice(["", "", "/", "/Path", "/a b", "?q=1", "#f", "x", "/\u3000"])
+    return scheme + host + port + rest
+
+
+def test_url_fast_path_agrees_with_full_pattern():
+    rng = random.Random(9)
+    texts = [_random_url(rng) for _ in range(8000)]
+    result = normalize_column(pd.Series(texts, dtype=object), "url")
+    assert result.values.notna().sum() > 400  # enough valid URLs to compare
+    for text, value in zip(texts, result.values, strict=True):
+        cleaned = unicodedata.normalize("NFKC", text).strip()
+        expected = _normalized_url(cleaned) if cleaned else None
+        assert value == expected, text
 
 
 # --- postal code ----------------------------------------------------------

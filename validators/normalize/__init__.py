@@ -13,7 +13,6 @@ import numpy as np
 import pandas as pd
 
 from validators.normalize.choices import parse_bool, parse_enum
-from validators.normalize.contact import parse_email, parse_phone, parse_url
 from validators.normalize.core import (
     FORMULA_ERRORS,
     Cells,
@@ -25,6 +24,7 @@ from validators.normalize.core import (
     prepare,
 )
 from validators.normalize.dates import parse_date, parse_datetime
+from validators.normalize.emails import parse_email
 from validators.normalize.identifiers import (
     corporate_check_digit,
     parse_corporate_number,
@@ -32,6 +32,8 @@ from validators.normalize.identifiers import (
 )
 from validators.normalize.keys import company_match_key, email_match_key
 from validators.normalize.numbers import parse_number, parse_percent
+from validators.normalize.phones import parse_phone
+from validators.normalize.urls import parse_url
 
 __all__ = [
     "FORMULA_ERRORS",

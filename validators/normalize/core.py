@@ -134,6 +134,48 @@ def fixed_width_codes(texts: Sequence[str], width: int) -> np.ndarray:
     return array.view(np.uint32).reshape(len(texts), width)
 
 
+class ByteLines:
+    """Texts joined by line breaks as one byte array, for checks done in numpy.
+
+    Non-ASCII characters become one "?" byte each, so byte offsets match
+    string offsets; ``ascii`` tells which texts had none. ``usable`` is False
+    when a text contains a line break itself.
+    """
+
+    def __init__(self, texts: Sequence[str]):
+        count = len(texts)
+        joined = "\n".join(texts)
+        self.data = np.frombuffer(joined.encode("ascii", "replace"), dtype=np.uint8)
+        newlines = np.flatnonzero(self.data == ord("\n"))
+        self.usable = count > 0 and len(newlines) == count - 1
+        self.starts = np.concatenate(([0], newlines + 1))
+        self.ends = np.concatenate((newlines, [len(self.data)]))
+        if joined.isascii():
+            self.ascii = np.ones(count, dtype=bool)
+        else:
+            self.ascii = np.fromiter(map(str.isascii, texts), bool, count)
+
+    def line_of(self, positions: np.ndarray) -> np.ndarray:
+        """Return the index of the text that each byte position belongs to."""
+        return np.searchsorted(self.starts, positions, side="right") - 1
+
+    def positions_of(self, table: np.ndarray) -> np.ndarray:
+        """Return the byte positions whose byte is True in a 256-entry table."""
+        return np.flatnonzero(table[self.data])
+
+    def at(self, positions: np.ndarray) -> np.ndarray:
+        """Return the byte at each position; positions past the end read as a line break."""
+        padded = np.concatenate((self.data, [ord("\n")]))
+        return padded[np.minimum(positions, len(self.data))]
+
+
+def byte_table(characters: str) -> np.ndarray:
+    """Return a 256-entry lookup table that is True for the given ASCII characters."""
+    table = np.zeros(256, dtype=bool)
+    table[list(characters.encode("ascii"))] = True
+    return table
+
+
 def nfkc(texts: Sequence[str]) -> list[str]:
     """Return the NFKC form of each text (full-width digits and letters become ASCII)."""
     return transform_joined(texts, lambda text: unicodedata.normalize("NFKC", text))
