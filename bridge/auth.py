@@ -1,4 +1,4 @@
-"""Who is calling: Google ID token, email-domain allow-list, the user's OAuth token.
+"""Caller identity: Google ID token, email-domain allow-list, the user's OAuth token.
 
 Every ``/api/v1`` request carries
 
@@ -55,9 +55,9 @@ class Identity:
 class CachedCertsRequest(google.auth.transport.Request):
     """A google-auth transport that keeps GET responses for their Cache-Control max-age.
 
-    ``id_token.verify_token`` downloads the certificates on every call;
-    Google's certificates endpoint sends ``max-age`` (hours), so the cache
-    saves one HTTP request per API call.
+    ``id_token.verify_token`` downloads the certificates on every call.
+    Google's certificates endpoint sends a ``max-age``, so the cache saves
+    one HTTP request per API call while the certificates stay valid.
     """
 
     def __init__(self, session: requests.Session | None = None) -> None:
@@ -161,5 +161,5 @@ def _rejection_reason(message: str) -> str:
 def check_spreadsheet_access(identity: Identity, spreadsheet_id: str, settings: Settings) -> None:
     """Allow service-account mode only for the allow-listed spreadsheets (403 otherwise)."""
     if identity.service_account_mode and spreadsheet_id not in settings.service_account_sheets:
-        logger.warning("service-account mode refused for spreadsheet %s", spreadsheet_id)
+        logger.warning("service-account mode rejected for spreadsheet %s", spreadsheet_id)
         raise ApiProblem("spreadsheet-not-allowed", spreadsheet_id=spreadsheet_id)

@@ -4,10 +4,10 @@ A job moves ``queued -> running -> done | failed``. A job whose user's OAuth
 access token expired moves to ``paused`` (reason ``token_expired``) and goes
 back to ``queued`` when the user's next request brings a fresh token.
 
-Stores: ``MemoryJobStore`` (a dict and a lock, one process) and
-``SqlJobStore`` (a ``jobs`` table in ``DATABASE_URL``, shared by every
-process and instance; needed with Cloud Tasks and with several gunicorn
-workers). Backends: ``ThreadBackend`` runs jobs in a local thread pool,
+Stores: ``MemoryJobStore`` keeps jobs in a dict of one process.
+``SqlJobStore`` keeps them in the ``jobs`` table of ``DATABASE_URL``, shared
+by every process and instance, so Cloud Tasks and several gunicorn workers
+need it. Backends: ``ThreadBackend`` runs jobs in a local thread pool,
 ``CloudTasksBackend`` (bridge.cloud_tasks) creates one task per run.
 
 The OAuth token is never stored: it travels with the dispatch (thread
@@ -201,7 +201,7 @@ def _job_from_row(row: Any) -> Job:
 
 @dataclass(frozen=True)
 class JobContext:
-    """What a job handler gets besides the job's request."""
+    """Inputs of a job handler besides the job's request."""
 
     job: Job
     access_token: str | None = field(repr=False)
@@ -248,7 +248,9 @@ class JobRunner:
         try:
             result = self.handlers[job.kind](job.request, context)
         except SheetAuthError as error:
-            if access_token is None:  # service account: pausing would wait for nobody
+            if (
+                access_token is None
+            ):  # A service account gets no new token, so pausing would wait forever.
                 code, params = self.error_problem(error, lang)
                 self._fail(job, code, lang, **params)
                 return

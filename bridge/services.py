@@ -1,8 +1,8 @@
 """What the HTTP API does, apart from HTTP: run a validation, check a design.
 
-Views parse the request and call one function here; job handlers run in a
-worker thread or a Cloud Tasks request and get their sheet through a
-``SheetOpener``, so tests can hand them local files.
+Views parse the request and call one function here. Job handlers run in a
+worker thread or a Cloud Tasks request. They open their sheet through a
+``SheetOpener``, so tests can give them local files.
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Helpers the views share: OpenAPI declarations, body parsing, JSON answers, app state."""
+"""Helpers the views share: OpenAPI declarations, body parsing, JSON responses, app state."""
 
 from __future__ import annotations
 

@@ -22,7 +22,7 @@ blueprint = Blueprint("kpis", __name__)
     request=KpiRequest,
     responses={202: (JobAccepted, "Job started; poll `status_url`")},
     problems=(401, 403, 413, 415, 422, 503),
-    description="The job's result holds the KPI tables and the to-do list as `bridge kpi --json`.",
+    description="The job's result contains the KPI tables and the to-do list as `bridge kpi --json`.",
 )
 def compute_kpis():
     body = parse_body(KpiRequest)

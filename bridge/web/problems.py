@@ -175,7 +175,7 @@ class Problem(BaseModel):
 
 
 class ApiProblem(Exception):
-    """Raise in a view to answer with the problem ``code``."""
+    """Raise in a view to respond with the problem ``code``."""
 
     def __init__(self, code: str, *, errors: list[dict[str, Any]] | None = None, **params: Any):
         super().__init__(code)

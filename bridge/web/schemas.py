@@ -69,7 +69,7 @@ class DesignCheckRequest(Request):
 
 
 class JobAccepted(BaseModel):
-    """The answer to a request that started a job."""
+    """Response to a request that started a job."""
 
     job_id: str
     state: JobState
@@ -98,7 +98,7 @@ class ValidationReport(BaseModel):
 
 
 class JobProblem(BaseModel):
-    """Why a job failed, in the same form as a problem+json response."""
+    """Failure of a job, in the same form as a problem+json response."""
 
     type: str
     title: str

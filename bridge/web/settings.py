@@ -26,7 +26,7 @@ class Settings(BaseSettings):
 
     # OAuth client id that the add-on's ID tokens are issued for.
     audience: str = Field(validation_alias=_alias("BRIDGE_AUDIENCE", "audience"))
-    # Email domains whose users may call the API. Empty: nobody may.
+    # Email domains whose users may call the API. Empty: every caller is rejected.
     allowed_domains: Annotated[tuple[str, ...], NoDecode] = Field(
         default=(), validation_alias=_alias("BRIDGE_ALLOWED_DOMAINS", "allowed_domains")
     )

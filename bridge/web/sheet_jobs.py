@@ -15,15 +15,15 @@ from bridge.web.schemas import JobAccepted, SheetRequest
 
 
 def start_sheet_job(kind: str, body: SheetRequest) -> Response:
-    """Check access to the spreadsheet, queue a ``kind`` job and answer 202."""
+    """Check access to the spreadsheet, queue a ``kind`` job and respond 202."""
     identity = current_identity()
     state = service_state()
 
     try:
         source = parse_google_source(body.spreadsheet)
     except (OSError, ValueError):
-        # The parser checks whether a bare id names a local file; a text too
-        # long for a file name or holding a NUL byte is no spreadsheet either.
+        # The parser checks whether a bare id names a local file. A text too long
+        # for a file name, or one with a NUL byte, is no spreadsheet id either.
         source = None
     if source is None:
         raise ApiProblem("source-not-supported", source=body.spreadsheet[:200])

@@ -11,7 +11,7 @@ from typing import Any
 
 
 class RecordingServer(ThreadingHTTPServer):
-    """A server on 127.0.0.1 that answers from ``routes`` and records every request."""
+    """A server on 127.0.0.1 that responds from ``routes`` and records every request."""
 
     def __init__(self, routes: dict[tuple[str, str], tuple[int, dict[str, str], Any]]):
         super().__init__(("127.0.0.1", 0), _Handler)

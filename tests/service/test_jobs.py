@@ -12,6 +12,7 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 import pytest
+import sqlalchemy as sa
 
 from bridge.errors import SheetAuthError
 from bridge.jobs import Job, MemoryJobStore, SqlJobStore
@@ -197,3 +198,22 @@ def test_kpi_job_matches_cli(client, headers, sheets, tmp_path, cli_report):
         if item["severity"] == "error" and item["row"]
     }
     assert error_rows <= todo_rows
+
+
+@pytest.mark.postgres
+def test_postgres_store_claims_once():
+    engine = sa.create_engine("postgresql+psycopg://postgres@127.0.0.1:5432/test")
+    try:
+        engine.connect().close()
+    except sa.exc.OperationalError:
+        pytest.skip("no PostgreSQL server at 127.0.0.1:5432")
+    store = SqlJobStore(engine)
+    job = Job(kind="validation", owner="a@example.co.jp", request={"lang": "ja"})
+    store.create(job)
+    claimed = store.claim(job.id)
+    assert claimed is not None
+    assert claimed.state == "running"
+    assert claimed.created_at.tzinfo is not None
+    assert store.claim(job.id) is None
+    with engine.begin() as connection:
+        connection.execute(sa.text("DELETE FROM jobs WHERE id = :id"), {"id": job.id})
