@@ -42,11 +42,12 @@ def cli_report(tmp_path_factory) -> dict:
     report = folder / "report.json"
     # A history database of its own, so that the run starts from no earlier runs.
     environ = {**os.environ, "DATABASE_URL": f"sqlite:///{folder / 'history.db'}"}
-    subprocess.run(
+    completed = subprocess.run(
         [sys.executable, "-m", "bridge", "validate", str(EXAMPLE_SHEET), "--as-of", AS_OF,
          "--lang", "ja", "--no-write", "--report", str(report)],
-        cwd=ROOT, env=environ, capture_output=True, check=False,
+        cwd=ROOT, env=environ, capture_output=True, text=True, check=False,
     )  # fmt: skip
+    assert report.exists(), completed.stderr
     return json.loads(report.read_text(encoding="utf-8"))
 
 
