@@ -12,22 +12,33 @@ import datetime as dt
 import logging
 import os
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bridge.errors import RowKeysNotStored
 from bridge.i18n import N_, gettext
+from bridge.sheets.local_paths import CHECKED_SUFFIX, default_output_path, is_checked_file
 from bridge.sheets.writeback import WriteBack
-from bridge.sources import SheetAdapter, is_google_sheet, open_source
+from bridge.sources import LocalSheet, SheetAdapter, is_google_sheet, open_source
 from bridge.validation import build_writeback, load_design, today_in
-from sync.batch import CONFLICT, REJECTED, SYNCED, same_value
-from sync.hubspot.client import DEFAULT_API_VERSION, DEFAULT_BASE_URL, HubSpotClient
+from sync.batch import ASSOCIATION_FAILED, CONFLICT, REJECTED, SYNCED, same_value
+from sync.hubspot.client import (
+    CASE_INSENSITIVE_ID_PROPERTIES as CASELESS_PROPERTIES,
+)
+from sync.hubspot.client import (
+    DEFAULT_API_VERSION,
+    DEFAULT_BASE_URL,
+    HubSpotClient,
+    object_type_name,
+)
 from sync.ledger import Ledger, SyncedState
 from sync.mapping import ROW_KEY_PROPERTY
-from sync.plan import BLOCKED, SyncPlan, build_plan
-from sync.ports import CrmWriter
+from sync.owners import OwnerDirectory
+from sync.plan import BLOCKED, PortalIds, RowPlan, SyncPlan, build_plan
+from sync.preflight import portal_stage_ids, prepare_sync, read_portal
 from sync.runner import Progress, RunOptions, RunReport, run_sync
 from sync.secrets import get_access_token
 from validators.design import Design
@@ -42,6 +53,7 @@ SYNC_STATUS_TEXTS = {
     "blocked": N_("Blocked (errors)"),
     "failed": N_("Failed"),
     "conflict": N_("Conflict"),
+    "association_failed": N_("Synced, not linked"),
 }
 
 
@@ -88,33 +100,89 @@ def open_sheet(
 def sheet_id_of(source: str, table: SheetTable) -> str:
     """Return the ledger's id of a sheet: the spreadsheet and tab, or the file's absolute path and tab.
 
-    NOTE: a local sheet without a key column gets new row keys on every read
-    of the source, because they are stored only in the output file; sync such
-    sheets from a Google Sheet or give them a key column.
+    A result file ``deals.checked.xlsx`` has the id of its original
+    ``deals.xlsx`` (a CSV's tab is its file stem, so that loses the suffix
+    too): both are the same sheet to the ledger.
     """
     if is_google_sheet(source):
         return f"{source}#{table.title}"
-    return f"file:{Path(source).resolve()}#{table.title}"
+    path = Path(source).resolve()
+    title = table.title
+    if is_checked_file(path):
+        path = path.with_name(path.stem.removesuffix(CHECKED_SUFFIX) + path.suffix)
+        title = title.removesuffix(CHECKED_SUFFIX)
+    return f"file:{path}#{title}"
 
 
-def plan_sheet(sheet: SheetSync, ledger: Ledger, wave: str | None = None) -> SyncPlan:
+def check_row_keys(sheet: SheetSync, ledger: Ledger) -> None:
+    """Raise ``RowKeysNotStored`` when syncing this local file would mint new keys for synced rows.
+
+    A sheet without a key column keeps the row keys in the managed row-key
+    column of its result file (``deals.checked.xlsx``), never in the
+    original. Reading keys from the result file instead would need to match
+    its rows to the original's by position, and a sorted or edited original
+    would give rows each other's keys. So a sync of a file without stored
+    keys is allowed only the first time: before the ledger knows the sheet
+    and before its result file exists. Afterwards the user syncs the result
+    file, which is written in place and keeps the keys.
+    """
+    adapter = sheet.adapter
+    if sheet.design.sheet.key_column or not isinstance(adapter, LocalSheet):
+        return
+    if sheet.table.managed_values(ManagedColumn.ROW_KEY) is not None:
+        return
+    result_path = adapter.output or default_output_path(adapter.path).path
+    if result_path.exists() or ledger.row_states(sheet.sheet_id):
+        raise RowKeysNotStored(adapter.path, result_path)
+
+
+def read_portal_ids(client: HubSpotClient, design: Design, *, check: bool = True) -> PortalIds:
+    """Read the portal and return its owner and stage ids; with ``check``, run the pre-flight.
+
+    The pre-flight raises ``PreflightFailed`` with every problem before
+    anything is written.
+    """
+    if check:
+        portal, owners = prepare_sync(client, design)
+    else:
+        portal = read_portal(client)
+        owners = OwnerDirectory(portal.owners)
+    return PortalIds(owners=owners, stages=portal_stage_ids(design, portal))
+
+
+def plan_sheet(
+    sheet: SheetSync, ledger: Ledger, wave: str | None = None, portal: PortalIds | None = None
+) -> SyncPlan:
+    """Plan a sync of the sheet; raise ``RowKeysNotStored`` where its keys were lost."""
+    check_row_keys(sheet, ledger)
     return build_plan(
-        sheet.result, ledger.row_states(sheet.sheet_id), sheet_id=sheet.sheet_id, wave=wave
+        sheet.result,
+        ledger.row_states(sheet.sheet_id),
+        sheet_id=sheet.sheet_id,
+        wave=wave,
+        portal=portal,
     )
 
 
 def run_sheet(
     sheet: SheetSync,
     ledger: Ledger,
-    client: CrmWriter | None,
+    client: HubSpotClient | None,
     options: RunOptions,
     *,
     progress: Callable[[Progress], None] | None = None,
     write: bool = True,
 ) -> tuple[RunReport, str | None]:
-    """Run one sync step and write its results into the sheet; return the report and where it went."""
-    plan = plan_sheet(sheet, ledger, options.wave)
+    """Check the portal, run one sync step and write its results into the sheet.
+
+    Returns the report and where the results went. A dry run neither reads
+    the portal nor writes anything.
+    """
+    check_row_keys(sheet, ledger)
+    portal = None if options.dry_run or client is None else read_portal_ids(client, sheet.design)
+    plan = plan_sheet(sheet, ledger, options.wave, portal)
     report = run_sync(sheet.result, plan, ledger, client, options, progress=progress)
+    report.findings[:0] = plan.findings
     written = None
     if write and not options.dry_run:
         writeback = sync_writeback(sheet, ledger.row_states(sheet.sheet_id), report)
@@ -140,6 +208,8 @@ def row_sync_statuses(plan: SyncPlan, states: dict[str, SyncedState]) -> dict[in
             status = "conflict"
         elif state is not None and state.last_status == REJECTED:
             status = "failed"
+        elif state is not None and state.last_status == ASSOCIATION_FAILED:
+            status = "association_failed"
         elif (
             state is not None
             and state.last_status == SYNCED
@@ -192,6 +262,7 @@ def sync_writeback(
 
 def sync_status(sheet: SheetSync, ledger: Ledger) -> dict[str, int]:
     """Count the sheet's rows by sync status, plus rows in the ledger that the sheet no longer has."""
+    check_row_keys(sheet, ledger)
     states = ledger.row_states(sheet.sheet_id)
     plan = build_plan(sheet.result, states, sheet_id=sheet.sheet_id)
     counts = Counter(row_sync_statuses(plan, states).values())
@@ -202,46 +273,97 @@ def sync_status(sheet: SheetSync, ledger: Ledger) -> dict[str, int]:
 
 @dataclass(frozen=True)
 class Mismatch:
+    """One value that differs between the sheet and HubSpot; ``object`` is deal, company or contact."""
+
     row: int
     row_key: str
     property: str
     sheet_value: str
     hubspot_value: str
+    object: str = "deal"
 
 
-def verify_sheet(sheet: SheetSync, ledger: Ledger, client: CrmWriter) -> tuple[int, list[Mismatch]]:
-    """Read the synced deals back from HubSpot and compare them field by field with the sheet.
+def verify_sheet(
+    sheet: SheetSync, ledger: Ledger, client: HubSpotClient
+) -> tuple[int, list[Mismatch]]:
+    """Read the synced deals, companies and contacts back and compare them field by field.
 
-    Returns the number of rows checked and every difference; a deal missing in
-    HubSpot is one difference on the row-key property.
-    NOTE: companies and contacts are not read back yet.
+    Values are compared as the sync sends them: owners and stages as HubSpot
+    ids, numbers by value and dates by their day (``same_value``). Returns the
+    number of rows checked and every difference; a record missing in HubSpot
+    is one difference on its id property.
     """
+    check_row_keys(sheet, ledger)
+    portal = read_portal_ids(client, sheet.design, check=False)
     states = ledger.row_states(sheet.sheet_id)
-    plan = build_plan(sheet.result, states, sheet_id=sheet.sheet_id)
+    plan = build_plan(sheet.result, states, sheet_id=sheet.sheet_id, portal=portal)
     rows = [
         row
         for row in plan.rows
         if row.mapped and row.row_key in states and states[row.row_key].deal_id
     ]
     names = sorted({name for row in rows for name in row.mapped.deal})
-    found = client.batch_read(
+    deals = client.batch_read(
         "deals", [row.row_key for row in rows], id_property=ROW_KEY_PROPERTY, properties=names
     )
     mismatches = []
     for row in rows:
-        record = found.get(row.row_key)
+        record = deals.get(row.row_key)
         if record is None:
             mismatches.append(
                 Mismatch(row.sheet_row, row.row_key, ROW_KEY_PROPERTY, row.row_key, "")
             )
             continue
-        for name, value in sorted(row.mapped.deal.items()):
-            hubspot_value = record.properties.get(name)
-            if not same_value(value, hubspot_value):
-                mismatches.append(
-                    Mismatch(row.sheet_row, row.row_key, name, value, hubspot_value or "")
-                )
+        mismatches.extend(_compare(row, "deal", row.mapped.deal, record.properties))
+    for kind in ("company", "contact"):
+        mismatches.extend(_verify_objects(client, rows, states, kind))
     return len(rows), mismatches
+
+
+def _verify_objects(
+    client: HubSpotClient, rows: list[RowPlan], states: dict[str, SyncedState], kind: str
+) -> list[Mismatch]:
+    """Compare the company or contact of each row with HubSpot's record, read by its stored id."""
+    id_field = "company_id" if kind == "company" else "contact_id"
+    wanted = [
+        (row, getattr(states[row.row_key], id_field))
+        for row in rows
+        if getattr(states[row.row_key], id_field) and _object_values(row, kind)
+    ]
+    names = sorted({name for row, _ in wanted for name in _object_values(row, kind)})
+    found = client.batch_read(
+        object_type_name(kind), [hubspot_id for _, hubspot_id in wanted], properties=names
+    )
+    mismatches = []
+    for row, hubspot_id in wanted:
+        record = found.get(hubspot_id)
+        values = _object_values(row, kind)
+        if record is None:
+            key = row.mapped.company_key if kind == "company" else row.mapped.contact_key
+            name = key.id_property if key else "hs_object_id"
+            mismatches.append(
+                Mismatch(row.sheet_row, row.row_key, name, values.get(name, ""), "", kind)
+            )
+            continue
+        mismatches.extend(_compare(row, kind, values, record.properties))
+    return mismatches
+
+
+def _object_values(row: RowPlan, kind: str) -> dict[str, str]:
+    return row.mapped.company if kind == "company" else row.mapped.contact
+
+
+def _compare(
+    row: RowPlan, kind: str, values: dict[str, str], hubspot: Mapping[str, str | None]
+) -> list[Mismatch]:
+    mismatches = []
+    for name, value in sorted(values.items()):
+        hubspot_value = hubspot.get(name)
+        if not same_value(value, hubspot_value, case_insensitive=name in CASELESS_PROPERTIES):
+            mismatches.append(
+                Mismatch(row.sheet_row, row.row_key, name, value, hubspot_value or "", kind)
+            )
+    return mismatches
 
 
 def plan_json(plan: SyncPlan) -> dict[str, Any]:

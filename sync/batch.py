@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from sync.hubspot.client import CASE_INSENSITIVE_ID_PROPERTIES, object_type_name
 from sync.hubspot.types import BatchResult, RecordError, RecordResult, UpsertInput
 from sync.ledger import OutcomeRecord, SyncedState
 from sync.mapping import (
@@ -37,6 +38,11 @@ SYNCED = "synced"
 REJECTED = "rejected"
 CONFLICT = "conflict"
 SKIPPED = "skipped"
+# The deal was written but a link to its company or contact failed. The row's
+# last status is not ``synced``, so the next plan sends it again and the
+# association is created then.
+ASSOCIATION_FAILED = "association_failed"
+OBJECT_KINDS = ("deal", "company", "contact")
 
 
 @dataclass
@@ -82,6 +88,8 @@ class BatchSender:
         outcome = BatchOutcome()
         failed: dict[str, str] = {}  # row key -> message of the first rejection
         sendable = self._drop_conflicts(rows, outcome)
+        for kind in ("company", "contact"):
+            sendable = self._drop_object_conflicts(kind, sendable, outcome)
 
         company_ids = self._write_objects("company", sendable, failed, outcome)
         self.step("companies")
@@ -94,7 +102,7 @@ class BatchSender:
 
         stamp = self.now()
         pairs = self._finish_rows(sendable, deals, company_ids, contact_ids, failed, stamp, outcome)
-        self._associate(pairs, outcome)
+        self._associate(pairs, sendable, outcome)
         self.step("associations")
         return outcome
 
@@ -121,19 +129,71 @@ class BatchSender:
             modified = parse_hubspot_time(_modified_text(record))
             if modified is None or modified <= row.state.hubspot_modified_at:
                 continue
-            differences = _differences(row, record)
+            differences = _differences(
+                _deal_names(row), synced_values(row.state, "deal"), row.mapped.deal, record
+            )
             if not differences:
                 continue
             conflicted.add(row.row_key)
-            self._report_conflict(row, differences, outcome)
+            self._report_conflict(row, "deal", differences, outcome)
         return [row for row in rows if row.row_key not in conflicted]
 
+    def _drop_object_conflicts(
+        self, kind: str, rows: list[RowPlan], outcome: BatchOutcome
+    ) -> list[RowPlan]:
+        """Return the rows whose company or contact (``kind``) HubSpot has not changed.
+
+        A value counts as changed in HubSpot when it differs both from what the
+        bridge last wrote (kept in the row's state) and from the sheet. Every
+        row of the batch that names such a record is held back, because sending
+        any of them would overwrite the HubSpot edit.
+        """
+        cache = self.cache.companies if kind == "company" else self.cache.contacts
+        written: dict[str, dict[str, str]] = {}  # HubSpot id -> values the bridge last wrote
+        match_of: dict[str, tuple[str, str]] = {}
+        for row in rows:
+            key = _object_key(row, kind)
+            hubspot_id = _state_id(row, kind)
+            if key is None or not hubspot_id or key.match_key in cache:
+                continue
+            written.setdefault(hubspot_id, {}).update(synced_values(row.state, kind))
+            match_of[hubspot_id] = key.match_key
+        written = {hubspot_id: values for hubspot_id, values in written.items() if values}
+        if not written:
+            return rows
+        merged = merge_objects((row.mapped for row in rows if row.mapped), kind)
+        names = sorted({name for values in written.values() for name in values})
+        found = self.client.batch_read(object_type_name(kind), list(written), properties=names)
+
+        conflicted: dict[tuple[str, str], list[tuple[str, str, str]]] = {}
+        for hubspot_id, values in written.items():
+            record = found.get(hubspot_id)
+            if record is None:
+                continue  # deleted in HubSpot: the upsert creates it again
+            sheet_values = merged[match_of[hubspot_id]][1]
+            names = sorted(set(values) | set(sheet_values))
+            differences = _differences(names, values, sheet_values, record)
+            if differences:
+                conflicted[match_of[hubspot_id]] = differences
+        kept = []
+        for row in rows:
+            key = _object_key(row, kind)
+            if key is not None and key.match_key in conflicted:
+                self._report_conflict(row, kind, conflicted[key.match_key], outcome)
+            else:
+                kept.append(row)
+        return kept
+
     def _report_conflict(
-        self, row: RowPlan, differences: list[tuple[str, str, str]], outcome: BatchOutcome
+        self,
+        row: RowPlan,
+        kind: str,
+        differences: list[tuple[str, str, str]],
+        outcome: BatchOutcome,
     ) -> None:
         logger.warning(
-            "Row %s (sheet row %d) changed in HubSpot since the last sync: %s",
-            row.row_key, row.sheet_row, ", ".join(name for name, _, _ in differences),
+            "Row %s (sheet row %d): its %s changed in HubSpot since the last sync: %s",
+            row.row_key, row.sheet_row, kind, ", ".join(name for name, _, _ in differences),
         )  # fmt: skip
         for name, hubspot_value, sheet_value in differences:
             outcome.findings.append(
@@ -141,11 +201,12 @@ class BatchSender:
                               {"hubspot_value": hubspot_value})
             )  # fmt: skip
         outcome.outcomes.append(
-            OutcomeRecord(row.row_key, "deal", row.action, CONFLICT, row.state.deal_id,
+            OutcomeRecord(row.row_key, kind, row.action, CONFLICT, _state_id(row, kind),
                           "changed in HubSpot: " + ", ".join(n for n, _, _ in differences),
                           row.mapped.content_hash)
         )  # fmt: skip
-        outcome.states.append(_with_status(row.state, CONFLICT, "changed in HubSpot"))
+        base = row.state or SyncedState(row.row_key)
+        outcome.states.append(_with_status(base, CONFLICT, f"{kind} changed in HubSpot"))
         outcome.statuses[row.row_key] = CONFLICT
 
     # -- companies and contacts -----------------------------------------------
@@ -163,6 +224,11 @@ class BatchSender:
                 rows_by_object.setdefault(key.match_key, []).append(row)
 
         pending = {match: item for match, item in merged.items() if match not in cache}
+        for match, (_, properties) in pending.items():
+            # A cell emptied since the last sync empties the HubSpot value too.
+            for row in rows_by_object[match]:
+                for name in synced_values(row.state, kind):
+                    properties.setdefault(name, "")
         by_property: dict[str | None, list[UpsertInput]] = {}
         traced: dict[str, tuple[str, str]] = {}
         for match, (key, properties) in pending.items():
@@ -213,10 +279,9 @@ class BatchSender:
         inputs = []
         for row in rows:
             properties = dict(row.mapped.deal)
-            if row.state is not None:
-                # A cell emptied since the last sync empties the HubSpot value too.
-                for name in row.state.synced_properties:
-                    properties.setdefault(name, "")
+            # A cell emptied since the last sync empties the HubSpot value too.
+            for name in synced_values(row.state, "deal"):
+                properties.setdefault(name, "")
             if self.update_only:
                 inputs.append(UpsertInput(row.state.deal_id, properties, row.row_key))
             else:
@@ -237,9 +302,9 @@ class BatchSender:
         failed: dict[str, str],
         stamp: dt.datetime,
         outcome: BatchOutcome,
-    ) -> list[tuple[str, str, str, str]]:
-        """Record each row's outcome and new state; return the associations to create."""
-        pairs: list[tuple[str, str, str, str]] = []
+    ) -> list[tuple[str, str, str, str, str]]:
+        """Record each row's outcome and new state; return (row key, from, id, to, id) links."""
+        pairs: list[tuple[str, str, str, str, str]] = []
         for row in rows:
             key = row.row_key
             if key in failed:
@@ -269,30 +334,71 @@ class BatchSender:
                     content_hash=row.mapped.content_hash,
                     synced_at=stamp,
                     hubspot_modified_at=parse_hubspot_time(_modified_text(record)) or stamp,
-                    synced_properties=dict(row.mapped.deal),
+                    synced_properties={
+                        "deal": dict(row.mapped.deal),
+                        "company": dict(row.mapped.company) if company_id else {},
+                        "contact": dict(row.mapped.contact) if contact_id else {},
+                    },
                     last_status=SYNCED,
                 )
             )
             outcome.statuses[key] = SYNCED
             if company_id:
-                pairs.append(("deals", record.hubspot_id, "companies", company_id))
+                pairs.append((key, "deals", record.hubspot_id, "companies", company_id))
             if contact_id:
-                pairs.append(("deals", record.hubspot_id, "contacts", contact_id))
+                pairs.append((key, "deals", record.hubspot_id, "contacts", contact_id))
             if company_id and contact_id:
-                pairs.append(("contacts", contact_id, "companies", company_id))
+                pairs.append((key, "contacts", contact_id, "companies", company_id))
         return pairs
 
-    def _associate(self, pairs: list[tuple[str, str, str, str]], outcome: BatchOutcome) -> None:
-        grouped: dict[tuple[str, str], list[tuple[str, str]]] = {}
-        for from_type, from_id, to_type, to_id in pairs:
-            grouped.setdefault((from_type, to_type), []).append((from_id, to_id))
-        for (from_type, to_type), chunk in grouped.items():
-            result = self.client.associate_default(from_type, to_type, chunk)
+    def _associate(
+        self,
+        pairs: list[tuple[str, str, str, str, str]],
+        rows: list[RowPlan],
+        outcome: BatchOutcome,
+    ) -> None:
+        """Create the links; a failed link marks its rows ``association_failed``.
+
+        A contact or company shared by several rows is linked once, so one
+        failed link marks every row that asked for it.
+        """
+        grouped: dict[tuple[str, str], dict[tuple[str, str], list[str]]] = {}
+        for row_key, from_type, from_id, to_type, to_id in pairs:
+            grouped.setdefault((from_type, to_type), {}).setdefault((from_id, to_id), []).append(
+                row_key
+            )
+        failures: dict[str, list[tuple[str, RecordError]]] = {}
+        for (from_type, to_type), by_pair in grouped.items():
+            result = self.client.associate_default(from_type, to_type, list(by_pair))
             for (from_id, to_id), error in result.errors.items():
-                # NOTE: a failed association is logged, and the row stays synced.
                 logger.warning(
                     "HubSpot did not associate %s %s with %s %s: %s",
                     from_type, from_id, to_type, to_id, error.message,
+                )  # fmt: skip
+                for row_key in by_pair.get((from_id, to_id), []):
+                    failures.setdefault(row_key, []).append((to_type, error))
+        if not failures:
+            return
+        by_key = {row.row_key: row for row in rows}
+        for index, state in enumerate(outcome.states):
+            failed = failures.get(state.row_key)
+            if failed is None or state.last_status != SYNCED:
+                continue
+            detail = "; ".join(
+                f"{to_type}: {error.message} [{error.code}]" for to_type, error in failed
+            )
+            outcome.states[index] = _with_status(state, ASSOCIATION_FAILED, detail)
+            outcome.statuses[state.row_key] = ASSOCIATION_FAILED
+            row = by_key[state.row_key]
+            outcome.outcomes.append(
+                OutcomeRecord(row.row_key, "association", "associate", ASSOCIATION_FAILED,
+                              state.deal_id, detail, row.mapped.content_hash)
+            )  # fmt: skip
+            for to_type, error in failed:
+                outcome.findings.append(
+                    self._finding(row, None, Code.ASSOCIATION_FAILED, None,
+                                  {"target": to_type, "detail": error.message},
+                                  severity=Severity.WARNING)
                 )  # fmt: skip
 
     # -- findings -------------------------------------------------------------
@@ -328,7 +434,13 @@ class BatchSender:
         )
 
     def _finding(
-        self, row: RowPlan, name: str | None, code: Code, value: Any, params: dict[str, Any]
+        self,
+        row: RowPlan,
+        name: str | None,
+        code: Code,
+        value: Any,
+        params: dict[str, Any],
+        severity: Severity = Severity.ERROR,
     ) -> Finding:
         column = self.result.binding.column(name) if name else None
         label = self.result.design.property(name).label if name else ""
@@ -337,7 +449,7 @@ class BatchSender:
             column=column.name if column else None,
             column_letter=column.letter if column else None,
             code=code,
-            severity=Severity.ERROR,
+            severity=severity,
             value=_plain(value),
             params={"label": label, **params},
         )
@@ -356,10 +468,13 @@ def parse_hubspot_time(text: str | None) -> dt.datetime | None:
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=dt.UTC)
 
 
-def same_value(left: str | None, right: str | None) -> bool:
-    """Compare HubSpot texts loosely: blanks, numbers by value, dates by their day."""
+def same_value(left: str | None, right: str | None, *, case_insensitive: bool = False) -> bool:
+    """Compare HubSpot texts loosely: blanks, numbers by value, dates by their day.
+
+    ``case_insensitive`` is for email and domain, which HubSpot stores lower-cased.
+    """
     left, right = (left or "").strip(), (right or "").strip()
-    if left == right:
+    if left == right or (case_insensitive and left.casefold() == right.casefold()):
         return True
     try:
         return Decimal(left) == Decimal(right)
@@ -370,23 +485,41 @@ def same_value(left: str | None, right: str | None) -> bool:
     return left[:day] == right[:day] and "T00:00:00" in left + right
 
 
-def _differences(row: RowPlan, record: RecordResult) -> list[tuple[str, str, str]]:
+def synced_values(state: SyncedState | None, kind: str) -> dict[str, Any]:
+    """Return the values the bridge last wrote to the row's deal, company or contact.
+
+    ``synced_properties`` holds one dict per object kind; a flat dict (written
+    before companies and contacts were kept) holds the deal's values only.
+    """
+    if state is None or not state.synced_properties:
+        return {}
+    stored = state.synced_properties
+    if not all(isinstance(stored.get(name, {}), dict) for name in OBJECT_KINDS):
+        return dict(stored) if kind == "deal" else {}
+    return dict(stored.get(kind) or {})
+
+
+def _differences(
+    names: list[str],
+    written: dict[str, Any],
+    sheet: dict[str, str],
+    record: RecordResult,
+) -> list[tuple[str, str, str]]:
     """Return (property, HubSpot value, sheet value) where HubSpot changed a value the sheet differs on."""
     differences = []
-    for name in _deal_names(row):
+    for name in names:
+        caseless = name in CASE_INSENSITIVE_ID_PROPERTIES
         hubspot_value = record.properties.get(name)
-        synced_value = row.state.synced_properties.get(name)
-        sheet_value = row.mapped.deal.get(name)
-        if same_value(hubspot_value, synced_value):
+        if same_value(hubspot_value, written.get(name), case_insensitive=caseless):
             continue  # HubSpot still has what the bridge wrote
-        if same_value(hubspot_value, sheet_value):
+        if same_value(hubspot_value, sheet.get(name), case_insensitive=caseless):
             continue
-        differences.append((name, hubspot_value or "", sheet_value or ""))
+        differences.append((name, hubspot_value or "", sheet.get(name) or ""))
     return differences
 
 
 def _deal_names(row: RowPlan) -> list[str]:
-    names = set(row.mapped.deal) | set(row.state.synced_properties if row.state else ())
+    names = set(row.mapped.deal) | set(synced_values(row.state, "deal"))
     return sorted(names - {ROW_KEY_PROPERTY})
 
 

@@ -30,6 +30,7 @@ from validators.engine import ValidationResult
 ROW_KEY_PROPERTY = "bridge_row_key"  # unique deal property holding the row key
 DEAL_PIPELINE_PROPERTY = "pipeline"
 DEAL_STAGE_PROPERTY = "dealstage"
+OWNER_PROPERTY = "hubspot_owner_id"  # takes an owner id; see sync.owners
 CONTACT_ID_PROPERTY = "email"
 DOMAIN_PROPERTY = "domain"
 HASH_LENGTH = 16  # hex characters of sha256 kept
@@ -198,8 +199,8 @@ def _properties_by_object(design: Design, bound: set[str]) -> dict[str, list[Pro
     return grouped
 
 
-# NOTE: the owner property is sent as written in the sheet. HubSpot expects an
-# owner id there, so a sheet with owner names needs them mapped first.
+# The owner property leaves here as written in the sheet; ``sync.plan`` swaps
+# it for the HubSpot owner id read from the portal before anything is sent.
 def _object_properties(props: list[Property], cells: Mapping[str, Any]) -> dict[str, str]:
     properties: dict[str, str] = {}
     for prop in props:

@@ -11,17 +11,24 @@ are listed as removed; the bridge never deletes them in HubSpot.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import pandas as pd
 
 from sync.ledger import SyncedState
-from sync.mapping import MappedRow, map_rows
+from sync.mapping import (
+    DEAL_PIPELINE_PROPERTY,
+    DEAL_STAGE_PROPERTY,
+    OWNER_PROPERTY,
+    MappedRow,
+    map_rows,
+)
+from sync.owners import OwnerDirectory
 from sync.run_errors import WaveNotFound
 from validators.design import Wave
 from validators.engine import ValidationResult
-from validators.findings import Severity
+from validators.findings import Code, Finding, Severity
 
 CREATE = "create"
 UPDATE = "update"
@@ -48,6 +55,19 @@ class RowPlan:
         return self.action in (CREATE, UPDATE)
 
 
+@dataclass(frozen=True)
+class PortalIds:
+    """HubSpot ids read from the portal before a sync: owners and deal stages.
+
+    ``stages`` maps (design pipeline id, design stage id) to the portal's
+    (pipeline id, stage id), so a design that names stages by label still
+    sends HubSpot's ids.
+    """
+
+    owners: OwnerDirectory | None = None
+    stages: Mapping[tuple[str, str], tuple[str, str]] = field(default_factory=dict)
+
+
 @dataclass
 class SyncPlan:
     sheet_id: str
@@ -55,6 +75,7 @@ class SyncPlan:
     removed: list[str]  # row keys in the ledger that the sheet no longer has
     wave: str | None = None
     totals: dict[str, dict[str, int]] = field(default_factory=dict)
+    findings: list[Finding] = field(default_factory=list)  # found while planning: unknown owners
 
     def eligible(self, first: Sequence[str] = ()) -> list[RowPlan]:
         """Return the rows to send, in sheet order, with the row keys in ``first`` moved ahead."""
@@ -93,8 +114,14 @@ def build_plan(
     *,
     sheet_id: str,
     wave: str | None = None,
+    portal: PortalIds | None = None,
 ) -> SyncPlan:
-    """Plan a sync of ``result`` against the ledger's row ``states``; nothing is written."""
+    """Plan a sync of ``result`` against the ledger's row ``states``; nothing is written.
+
+    With ``portal``, owners are sent as HubSpot owner ids and stages as the
+    portal's stage ids; a row whose owner matches no HubSpot owner is blocked
+    with an ``unknown_owner`` finding.
+    """
     rows = result.rows
     checked = rows[rows["status"] != "blank"]
     if wave is not None:
@@ -103,6 +130,12 @@ def build_plan(
     blocking = _blocking_codes(result)
     sheet_codes = blocking.pop(None, ())
     mapped = {row.position: row for row in map_rows(result, checked.index)}
+    findings: list[Finding] = []
+    if portal is not None:
+        mapped = {
+            position: _with_portal_ids(row, result, portal, blocking, findings)
+            for position, row in mapped.items()
+        }
 
     plans = []
     for position, row in checked.iterrows():
@@ -124,9 +157,49 @@ def build_plan(
 
     sheet_keys = {_text(key) for key in rows["row_key"]}
     removed = sorted(key for key in states if key not in sheet_keys)
-    plan = SyncPlan(sheet_id, plans, removed, wave)
+    plan = SyncPlan(sheet_id, plans, removed, wave, findings=findings)
     plan.totals = plan_totals(plan)
     return plan
+
+
+def _with_portal_ids(
+    row: MappedRow,
+    result: ValidationResult,
+    portal: PortalIds,
+    blocking: dict[int | None, tuple[str, ...]],
+    findings: list[Finding],
+) -> MappedRow:
+    """Return ``row`` with owner and stage ids from the portal; block it on an unknown owner."""
+    deal = dict(row.deal)
+    owner = deal.get(OWNER_PROPERTY)
+    if owner is not None and portal.owners is not None:
+        owner_id = portal.owners.owner_id(owner)
+        if owner_id is None:
+            blocking[row.sheet_row] = (*blocking.get(row.sheet_row, ()), Code.UNKNOWN_OWNER.value)
+            findings.append(_owner_finding(result, row, owner))
+        else:
+            deal[OWNER_PROPERTY] = owner_id
+
+    design_ids = (result.rows.at[row.position, "pipeline"], result.rows.at[row.position, "stage"])
+    portal_ids = portal.stages.get((_text(design_ids[0]) or "", _text(design_ids[1]) or ""))
+    if portal_ids is not None:
+        deal[DEAL_PIPELINE_PROPERTY], deal[DEAL_STAGE_PROPERTY] = portal_ids
+    # The content hash stays the one over the sheet's values, so that status
+    # and plan give the same answer offline, without the portal's ids.
+    return row if deal == row.deal else replace(row, deal=deal)
+
+
+def _owner_finding(result: ValidationResult, row: MappedRow, owner: str) -> Finding:
+    column = result.binding.column(OWNER_PROPERTY)
+    return Finding(
+        row=row.sheet_row,
+        column=column.name if column else None,
+        column_letter=column.letter if column else None,
+        code=Code.UNKNOWN_OWNER,
+        severity=Severity.ERROR,
+        value=owner,
+        params={"label": result.design.property(OWNER_PROPERTY).label},
+    )
 
 
 def plan_totals(plan: SyncPlan) -> dict[str, dict[str, int]]:

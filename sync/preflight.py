@@ -20,7 +20,9 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from sync.errors import ConfigurationError
 from sync.hubspot.client import HubSpotClient, object_type_name
+from sync.owners import OwnerDirectory
 from validators.design import Design, Pipeline, Property
 
 logger = logging.getLogger(__name__)
@@ -128,6 +130,8 @@ def check_design(design: Design, portal: Portal) -> list[PreflightProblem]:
     """List every missing property, type mismatch, missing option and unmapped stage."""
     problems: list[PreflightProblem] = []
     for prop in design.properties:
+        if prop.name == design.sheet.key_column:
+            continue  # its values go to HubSpot as the row-key property, checked below
         problems.extend(_check_property(prop, portal))
     problems.extend(_check_row_key(portal))
     for pipeline in design.pipelines:
@@ -243,6 +247,44 @@ def _stages(portal_pipeline: dict[str, Any]) -> list[dict[str, Any]]:
 
 def _fold(text: str) -> str:
     return re.sub(r"\s+", "", text).casefold()
+
+
+class PreflightFailed(ConfigurationError):
+    """The portal does not match the design; nothing was sent. ``problems`` lists every difference."""
+
+    code = "preflight_failed"
+
+    def __init__(self, problems: list[PreflightProblem]) -> None:
+        self.problems = problems
+        listed = "; ".join(f"{p.code} {p.object} {p.property}".strip() for p in problems)
+        super().__init__(
+            f"HubSpot does not match the design ({len(problems)} problems: {listed}). "
+            "Fix them with bridge design check --hubspot and bridge design push, then run again.",
+            count=len(problems),
+        )
+
+
+def prepare_sync(client: HubSpotClient, design: Design) -> tuple[Portal, OwnerDirectory]:
+    """Read the portal and check it against ``design`` before any write; raise ``PreflightFailed``."""
+    portal = read_portal(client)
+    problems = check_design(design, portal)
+    if problems:
+        logger.warning("Pre-flight found %d problems; the sync does not start", len(problems))
+        raise PreflightFailed(problems)
+    return portal, OwnerDirectory(portal.owners)
+
+
+def portal_stage_ids(design: Design, portal: Portal) -> dict[tuple[str, str], tuple[str, str]]:
+    """Return (design pipeline id, design stage id) -> (HubSpot pipeline id, HubSpot stage id)."""
+    pipelines = {
+        pipeline.id: str(found["id"])
+        for pipeline in design.pipelines
+        if (found := match_pipeline(pipeline, portal)) is not None
+    }
+    return {
+        key: (pipelines[key[0]], stage_id)
+        for key, stage_id in stage_mapping(design, portal).items()
+    }
 
 
 # -- design push ----------------------------------------------------------------

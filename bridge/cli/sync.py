@@ -18,19 +18,22 @@ import click
 from bridge.cli.app import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, cli, handle_errors, pick_language
 from bridge.cli.output import format_table
 from bridge.cli.validate import parse_as_of
+from bridge.hubspot_messages import OBJECT_TEXTS as OBJECT_NAMES
 from bridge.i18n import N_, gettext
 from bridge.messages import finding_message
-from bridge.sync_messages import run_error_message
+from bridge.sync_messages import sync_error_lines
 from bridge.sync_service import (
+    SYNC_STATUS_TEXTS,
     make_client,
     open_sheet,
     plan_sheet,
+    read_portal_ids,
     run_sheet,
     sync_status,
     verify_sheet,
 )
 from sync.db import engine_from_env
-from sync.errors import SyncError
+from sync.errors import MissingTokenError, SyncError
 from sync.ledger import Ledger
 from sync.runner import Progress, RunOptions
 
@@ -73,7 +76,8 @@ def handle_run_errors(command: Callable[..., Any]) -> Callable[..., Any]:
         try:
             return command(*args, **kwargs)
         except SyncError as error:
-            click.echo(run_error_message(error, pick_language(kwargs.get("lang"))), err=True)
+            for line in sync_error_lines(error, pick_language(kwargs.get("lang"))):
+                click.echo(line, err=True)
             sys.exit(EXIT_USAGE)
 
     return wrapper
@@ -95,10 +99,18 @@ def plan_command(source, design_path, sheet, lang, as_of, wave, json_path) -> No
     loaded = open_sheet(source, design_path=design_path, sheet=sheet, as_of=parse_as_of(as_of),
                         lang=lang)  # fmt: skip
     lang = loaded.lang
-    plan = plan_sheet(loaded, open_ledger(), wave)
 
     def t(message: str, **params: object) -> str:
         return gettext(lang, message, **params)
+
+    # With a token the plan runs the pre-flight and checks owners as a run
+    # would; without one it plans offline from the sheet and the ledger.
+    try:
+        portal = read_portal_ids(make_client(), loaded.design)
+    except MissingTokenError:
+        portal = None
+        click.echo(t(N_("No HubSpot access token: owners and the portal were not checked.")))
+    plan = plan_sheet(loaded, open_ledger(), wave, portal)
 
     click.echo(t(N_("Sync plan for {sheet}"), sheet=loaded.table.title))
     for kind, text in OBJECT_TEXTS.items():
@@ -114,6 +126,8 @@ def plan_command(source, design_path, sheet, lang, as_of, wave, json_path) -> No
     for row in blocked[:ROWS_SHOWN]:
         click.echo("  " + t(N_("Row {row} ({key}) is blocked by: {codes}"), row=row.sheet_row,
                             key=row.row_key or "-", codes=", ".join(row.blocking_codes)))  # fmt: skip
+    for finding in plan.findings[:ROWS_SHOWN]:
+        click.echo("  " + finding_message(finding, lang))
     if json_path:
         text = json.dumps(plan.to_dict(), ensure_ascii=False, indent=2)
         json_path.write_text(text + "\n", encoding="utf-8")
@@ -180,7 +194,8 @@ def run_command(source, design_path, sheet, lang, as_of, limit, wave, dry_run, u
     for finding in report.findings[:ROWS_SHOWN]:
         click.echo("  " + finding_message(finding, lang))
     if report.stop_error is not None:
-        click.echo(run_error_message(report.stop_error, lang))
+        for line in sync_error_lines(report.stop_error, lang):
+            click.echo(line)
         click.echo(t(N_("The run stopped; run the same command again later to continue.")))
     if written:
         click.echo(t(N_("Result written to {path}"), path=written))
@@ -198,9 +213,7 @@ def status_command(source, design_path, sheet, lang, as_of) -> None:  # noqa: AN
         source, design_path=design_path, sheet=sheet, as_of=parse_as_of(as_of), lang=lang
     )
     counts = sync_status(loaded, open_ledger())
-    labels = {"synced": N_("Synced"), "pending": N_("Not synced"), "blocked": N_("Blocked (errors)"),
-              "failed": N_("Failed"), "conflict": N_("Conflict"),
-              "removed": N_("Removed from the sheet")}  # fmt: skip
+    labels = {**SYNC_STATUS_TEXTS, "removed": N_("Removed from the sheet")}
     click.echo(gettext(loaded.lang, N_("Sync status of {sheet}"), sheet=loaded.table.title))
     for line in format_table(
         [(gettext(loaded.lang, labels[key]), value) for key, value in counts.items()]
@@ -214,7 +227,7 @@ def status_command(source, design_path, sheet, lang, as_of) -> None:  # noqa: AN
 @handle_errors
 @handle_run_errors
 def verify_command(source, design_path, sheet, lang, as_of) -> None:  # noqa: ANN001
-    """Read the synced deals back from HubSpot and compare them field by field with the sheet."""
+    """Read the synced deals, companies and contacts back from HubSpot and compare them with the sheet."""
     loaded = open_sheet(
         source, design_path=design_path, sheet=sheet, as_of=parse_as_of(as_of), lang=lang
     )
@@ -225,8 +238,9 @@ def verify_command(source, design_path, sheet, lang, as_of) -> None:  # noqa: AN
 
     click.echo(t(N_("Compared {count} synced rows with HubSpot."), count=checked))
     for item in mismatches:
-        click.echo("  " + t(N_('Row {row} ({key}), {property}: the sheet has "{sheet_value}", '
-                               'HubSpot has "{hubspot_value}".'), row=item.row, key=item.row_key,
+        click.echo("  " + t(N_('Row {row} ({key}), {object} {property}: the sheet has '
+                               '"{sheet_value}", HubSpot has "{hubspot_value}".'), row=item.row,
+                            key=item.row_key, object=t(OBJECT_NAMES[item.object]),
                             property=item.property, sheet_value=item.sheet_value,
                             hubspot_value=item.hubspot_value))  # fmt: skip
     if not mismatches:

@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from bridge.cli import sync as _sync  # noqa: F401 - registers the commands
 from bridge.cli.app import cli
 from tests.fakes.hubspot import TOKEN
-from tests.sync_runs.helpers import DESIGN_PATH, deal_frame
+from tests.sync_runs.helpers import DESIGN_PATH, OWNERS, deal_frame
 
 
 def invoke(*args: str):
@@ -29,8 +29,18 @@ def read_output(path):
         return list(csv.DictReader(handle))
 
 
+def add_test_owners(fake) -> None:
+    """Give the fake portal one owner per owner name of ``deal_frame`` (a last name only)."""
+    fake.owners = [
+        {"id": str(201 + index), "email": f"owner{index}@example.jp", "firstName": "",
+         "lastName": name}
+        for index, name in enumerate(OWNERS)
+    ]  # fmt: skip
+
+
 def test_plan_run_status_verify(tmp_path, hubspot_env, monkeypatch, caplog):
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'ledger.db'}")
+    add_test_owners(hubspot_env)
     frame = deal_frame(30)
     frame.loc[5, "金額"] = "不明"
     sheet = write_sheet(tmp_path, frame)
