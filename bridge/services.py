@@ -15,7 +15,9 @@ from typing import Any, Protocol
 from bridge.jobs import JobContext, JobFailure, JobHandler
 from bridge.kpi_service import add_kpi_tabs, parse_period, report_json
 from bridge.messages import design_problem_message
-from bridge.sources import SheetAdapter, open_source
+from bridge.sheets.google import GoogleSheet
+from bridge.sheets.google_auth import service_account_credentials, user_credentials
+from bridge.sources import SheetAdapter
 from bridge.validation import build_writeback, load_design, report_dict, today_in
 from bridge.web.schemas import (
     DesignCheckResponse,
@@ -55,20 +57,11 @@ def open_google_sheet(
     allowed_sheets: tuple[str, ...] = (),
 ) -> SheetAdapter:
     """Open a Google spreadsheet as the user (OAuth token) or as the service account."""
-    from bridge.sheets.google_auth import service_account_credentials, user_credentials
-
     if access_token:
         credentials = user_credentials(access_token, user)
     else:
         credentials = service_account_credentials(spreadsheet_id, allowed_sheets)
-    source = f"https://docs.google.com/spreadsheets/d/{spreadsheet_id}/edit"
-    if gid is not None:
-        source += f"#gid={gid}"
-    try:
-        return open_source(source, sheet=sheet, credentials=credentials)  # type: ignore[call-arg]
-    except TypeError:
-        # NOTE: needs the Google Sheets adapter's open_source(..., credentials=...).
-        raise JobFailure("not-implemented", feature="Google Sheets") from None
+    return GoogleSheet(spreadsheet_id, gid=gid, sheet=sheet, credentials=credentials)
 
 
 def design_from_request(design_yaml: str | None, lang: str) -> Design:
