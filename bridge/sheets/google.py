@@ -126,14 +126,16 @@ class GoogleSheet:
                 self.spreadsheet_id, str(error.response.status_code), error.attempts
             ) from None
         except ConnectionFailedError as error:
-            raise SheetsUnavailableError(self.spreadsheet_id, "no answer", error.attempts) from None
+            raise SheetsUnavailableError(
+                self.spreadsheet_id, "no response", error.attempts
+            ) from None
         except APIError as error:
             raise self._api_error(error) from None
         except RefreshError:
             # A user token cannot be refreshed; a service account's refresh failed.
             raise SheetAuthError(self.spreadsheet_id) from None
         except TransportError:
-            raise SheetsUnavailableError(self.spreadsheet_id, "no answer", 1) from None
+            raise SheetsUnavailableError(self.spreadsheet_id, "no response", 1) from None
 
     def _api_error(self, error: APIError) -> Exception:
         status = error.response.status_code

@@ -86,8 +86,8 @@ def credentials_from_environment(
     """Pick the CLI's credentials: BRIDGE_OAUTH_TOKEN, else a service account.
 
     The service account is tried only when a key file or the allow-list is
-    configured, so that a machine without credentials never asks Google's
-    metadata server.
+    configured, so that a machine without credentials never contacts
+    Google's metadata server.
     """
     environ = environ if environ is not None else os.environ
     token = environ.get(TOKEN_VARIABLE, "").strip()

@@ -75,7 +75,7 @@ class BridgeHTTPClient(HTTPClient):
             data = encode_json(json)
             headers["Content-Type"] = "application/json; charset=utf-8"
         # Log the path only: the query may carry ranges but never a token.
-        what = f"{method.upper()} {url.split('?')[0].removeprefix(self.base_url)}"
+        call_name = f"{method.upper()} {url.split('?')[0].removeprefix(self.base_url)}"
 
         def attempt() -> requests.Response:
             response = self.session.request(
@@ -92,13 +92,13 @@ class BridgeHTTPClient(HTTPClient):
             return response
 
         try:
-            response = call_with_retry(attempt, self.policy, what)
+            response = call_with_retry(attempt, self.policy, call_name)
         except RetriableStatusError as error:
             raise RetriesExhaustedError(error.response, self.policy.max_attempts) from None
         except (requests.ConnectionError, requests.Timeout) as error:
             raise ConnectionFailedError(str(error), self.policy.max_attempts) from None
         logger.info(
-            "Sheets API %s -> %d (%d bytes sent)", what, response.status_code, len(data or b"")
+            "Sheets API %s -> %d (%d bytes sent)", call_name, response.status_code, len(data or b"")
         )
         if not response.ok:
             raise APIError(response)
@@ -106,7 +106,7 @@ class BridgeHTTPClient(HTTPClient):
 
 
 class RetriesExhaustedError(APIError):
-    """The last of several attempts still got a 429 or 5xx answer."""
+    """The last of several attempts still got a 429 or 5xx response."""
 
     def __init__(self, response: requests.Response, attempts: int) -> None:
         super().__init__(response)
@@ -114,7 +114,7 @@ class RetriesExhaustedError(APIError):
 
 
 class ConnectionFailedError(Exception):
-    """No answer at all (connection refused, reset or timed out) after several attempts."""
+    """No response at all (connection refused, reset or timed out) after several attempts."""
 
     def __init__(self, reason: str, attempts: int) -> None:
         super().__init__(reason)

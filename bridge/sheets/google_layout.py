@@ -1,4 +1,4 @@
-"""What the adapter learns about a spreadsheet on reading and needs again for writing."""
+"""Spreadsheet layout that the adapter reads before validating and needs again for writing."""
 
 from __future__ import annotations
 
@@ -52,9 +52,9 @@ class SpreadsheetLayout:
     def tab(self, title: str) -> TabInfo | None:
         return next((tab for tab in self.tabs if tab.title == title), None)
 
-    def unused_sheet_id(self, taken: set[int]) -> int:
+    def unused_sheet_id(self, reserved: set[int]) -> int:
         """Return a sheet id that no tab has and that is not in ``taken``."""
-        used = {tab.sheet_id for tab in self.tabs} | taken
+        used = {tab.sheet_id for tab in self.tabs} | reserved
         candidate = 1_000_001
         while candidate in used:
             candidate += 1
@@ -62,7 +62,7 @@ class SpreadsheetLayout:
 
 
 def parse_tabs(metadata: dict[str, Any]) -> list[TabInfo]:
-    """Return the tabs of a ``spreadsheets.get`` answer, with their managed columns."""
+    """Return the tabs of a ``spreadsheets.get`` response, with their managed columns."""
     tabs = []
     for sheet in metadata.get("sheets", []):
         properties = sheet["properties"]

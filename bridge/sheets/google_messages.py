@@ -37,7 +37,7 @@ GOOGLE_ERROR_TEMPLATES: dict[str, str] = {
         "the id and the tab name."
     ),
     "sheets_unavailable": N_(
-        "Error: Google Sheets did not answer for spreadsheet {spreadsheet_id} after {attempts} "
+        "Error: Google Sheets did not respond for spreadsheet {spreadsheet_id} after {attempts} "
         "attempts (last status: {status}). Wait a few minutes and run again."
     ),
     "sheets_request_failed": N_(

@@ -3,8 +3,8 @@
 1. ``spreadsheets.get`` with a field mask: locale, time zone, tabs, merges,
    charts and the developer metadata on columns (which marks managed columns).
 2. ``values.get`` of the tab, or ``values:batchGet`` of the tab and the hidden
-   state tab when it exists, as UNFORMATTED_VALUE with dates as SERIAL_NUMBER:
-   numbers stay numbers, text stays text ("0123" is not numericised), and a
+   state tab when it exists, as UNFORMATTED_VALUE with dates as SERIAL_NUMBER.
+   Numbers stay numbers and text stays text ("0123" is not numericised). A
    date is a serial number of days since 1899-12-30 in the spreadsheet's zone.
 """
 
@@ -127,8 +127,8 @@ def previous_state(state_rows: list[list[Any]]) -> tuple[list[PreviousMark], set
 def fill_vertical_header_merges(grid: list[list[Any]], tab: TabInfo, header_row: int) -> None:
     """Copy the text of a header cell merged down into the header row.
 
-    With a two-row header, a title merged over rows 1 and 2 holds its text in
-    row 1 only; the header row (2) needs it. Cells covered by a horizontal
+    With a two-row header, a title merged over rows 1 and 2 has its text in
+    row 1 only, but the header row (2) needs it. Cells covered by a horizontal
     merge stay blank, so they are reported as blank headers.
     """
     header_index = header_row - 1

@@ -9,7 +9,7 @@ from typing import Any
 from bridge.sheets.google_layout import TabInfo
 from bridge.sheets.google_read import a1_cell, quote_title
 
-MAX_CELL_TEXT = 50_000  # characters a Sheets cell holds
+MAX_CELL_TEXT = 50_000  # max characters in one Sheets cell
 
 
 def cell_value(value: Any) -> Any:

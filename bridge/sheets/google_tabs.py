@@ -52,7 +52,7 @@ def plan_extra_tabs(
     requests: list[dict[str, Any]],
     layout: SpreadsheetLayout,
     result: WriteBack,
-    taken: set[int],
+    reserved: set[int],
 ) -> dict[str, PlacedTab]:
     """Append the requests that create or empty each extra tab; return where each goes."""
     placed: dict[str, PlacedTab] = {}
@@ -62,8 +62,8 @@ def plan_extra_tabs(
         width = max((len(row) for row in rows), default=0)
         existing = layout.tab(title)
         if existing is None:
-            sheet_id = layout.unused_sheet_id(taken)
-            taken.add(sheet_id)
+            sheet_id = layout.unused_sheet_id(reserved)
+            reserved.add(sheet_id)
             requests.append(
                 add_sheet(sheet_id, title, height, max(width, MIN_NEW_TAB_COLUMNS), False)
             )
@@ -177,14 +177,14 @@ def _add_chart(chart: ChartSpec, sheet_id: int) -> dict[str, Any]:
 
 
 def plan_state_tab(
-    requests: list[dict[str, Any]], layout: SpreadsheetLayout, record_count: int, taken: set[int]
+    requests: list[dict[str, Any]], layout: SpreadsheetLayout, record_count: int, reserved: set[int]
 ) -> None:
     """Append the requests that create the hidden state tab, or empty and grow it."""
     height = record_count + 1
     existing = layout.tab(STATE_SHEET)
     if existing is None:
-        sheet_id = layout.unused_sheet_id(taken)
-        taken.add(sheet_id)
+        sheet_id = layout.unused_sheet_id(reserved)
+        reserved.add(sheet_id)
         requests.append(add_sheet(sheet_id, STATE_SHEET, height, len(STATE_HEADERS), True))
         return
     grow_tab(requests, existing, height, len(STATE_HEADERS))

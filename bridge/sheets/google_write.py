@@ -2,8 +2,8 @@
 
 Two calls carry everything, in this order:
 
-1. ``spreadsheets:batchUpdate``: grid growth and new tabs first (so that no
-   later request writes past the grid), then developer metadata marking new
+1. ``spreadsheets:batchUpdate``: grid growth and new tabs come first, so that
+   no later request writes past the grid. Then follow developer metadata marking new
    managed columns, removal of the previous run's highlights, new notes and
    highlights, the frozen header row, widths and hiding of new managed
    columns, clearing of the bridge's extra tabs, their row links and charts.
@@ -71,10 +71,10 @@ def plan_write(table: SheetTable, layout: SpreadsheetLayout, result: WriteBack) 
     needed = max(plan.positions.values(), default=-1) + 1
     if needed > tab.column_count:
         plan.requests.append(append_dimension(tab.sheet_id, "COLUMNS", needed - tab.column_count))
-    taken: set[int] = set()
-    placed = plan_extra_tabs(plan.requests, layout, result, taken)
+    reserved: set[int] = set()
+    placed = plan_extra_tabs(plan.requests, layout, result, reserved)
     state_rows = _state_rows(table, tab, result, placed)
-    plan_state_tab(plan.requests, layout, len(state_rows) - 1, taken)
+    plan_state_tab(plan.requests, layout, len(state_rows) - 1, reserved)
 
     for column, index in sorted(new_columns.items(), key=lambda item: item[1]):
         plan.requests.append(_metadata_request(tab.sheet_id, index, column))

@@ -1,7 +1,7 @@
 """Bounded retry with exponential backoff and jitter for Google Sheets calls.
 
 gspread 6.2.1's ``BackOffHTTPClient`` retries without an upper bound, so the
-adapter uses this policy instead: 429 and 5xx answers and connection errors
+adapter uses this policy instead: 429 and 5xx responses and connection errors
 are retried at most ``max_attempts`` times in all, with a random wait between
 0 and ``min(max_wait, initial_wait * 2**attempt)`` seconds ("full jitter").
 """
@@ -54,17 +54,17 @@ def is_retriable(error: BaseException) -> bool:
     return isinstance(error, RetriableStatusError | requests.ConnectionError | requests.Timeout)
 
 
-def call_with_retry(attempt: Callable[[], T], policy: RetryPolicy, what: str) -> T:
+def call_with_retry(attempt: Callable[[], T], policy: RetryPolicy, call_name: str) -> T:
     """Run ``attempt`` until it returns or fails for good; re-raise its last error.
 
-    ``what`` names the call in log lines (method and spreadsheet id, never a token).
+    ``call_name`` names the call in log lines (method and spreadsheet id, never a token).
     """
 
     def log_retry(state: RetryCallState) -> None:
         error = state.outcome.exception() if state.outcome else None
         logger.warning(
             "Retrying %s after attempt %d of %d failed: %s",
-            what,
+            call_name,
             state.attempt_number,
             policy.max_attempts,
             error,

@@ -4,7 +4,7 @@ It implements the calls the bridge's Google adapter makes (spreadsheets.get,
 values.get/batchGet/batchUpdate, spreadsheets.batchUpdate with the requests
 listed in ``BATCH_REQUESTS``) and an OAuth token endpoint for service
 accounts. Every request is first checked against the Sheets v4 discovery
-document (``tests.fakes.discovery``); a request the document does not allow
+document (``tests.fakes.discovery``). A request the document does not allow
 gets a 400 and is recorded in ``violations``, so a test fails even where the
 fake itself would be lenient.
 
@@ -214,7 +214,7 @@ class FakeSheetsApi:
         self.calls: Counter[str] = Counter()
         self.requests: list[dict[str, Any]] = []  # method id, query and body of each call
         self.violations: list[str] = []
-        self.faults: list[int] = []  # statuses to answer to the next calls, in order
+        self.faults: list[int] = []  # statuses returned to the next calls, in order
         self.service_accounts: dict[str, str] = {}  # client_email -> access token issued
         self.tokens_issued = 0
         self._lock = threading.Lock()
@@ -408,9 +408,9 @@ class FakeSheetsApi:
     # -- spreadsheets.batchUpdate ----------------------------------------------------
 
     def _spreadsheets_batchUpdate(self, spreadsheet, params, query, body) -> dict:
-        # NOTE: the real API applies all requests or none; the fake applies them
-        # in place (a copy per call is too slow for 50,000 rows), so a failed
-        # request leaves the earlier ones of its call applied.
+        # NOTE: the real API applies all requests or none. The fake applies them
+        # in place because a copy per call is too slow for 50,000 rows, so a
+        # failed request leaves the earlier ones of its call applied.
         replies = []
         for request in body.get("requests", []):
             (kind, spec), *rest = request.items()

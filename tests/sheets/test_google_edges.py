@@ -55,7 +55,8 @@ def test_tokyo_serial_dates_become_dates(fake_sheets, design):
     table = open_sheet(None).read(design)
     result = validate(table, design, EXAMPLE_AS_OF)
 
-    assert table.locale == "ja" and table.time_zone == "Asia/Tokyo"
+    assert table.locale == "ja"
+    assert table.time_zone == "Asia/Tokyo"
     assert table.rows[0][header.index("契約開始日")] == serial(start)
     assert pd.Timestamp(result.values.at[0, "contract_start_date"]).date() == start
     assert pd.Timestamp(result.values.at[0, "last_contact_date"]).date() == contact
