@@ -6,6 +6,7 @@ import sys
 
 from bridge.cli import design as _design  # noqa: F401 - registers the commands
 from bridge.cli import design_show as _design_show  # noqa: F401 - registers the command
+from bridge.cli import design_tab as _design_tab  # noqa: F401 - registers the commands
 from bridge.cli import kpi as _kpi  # noqa: F401 - registers the command
 from bridge.cli import serve as _serve  # noqa: F401 - registers the command
 from bridge.cli import sync as _sync  # noqa: F401 - registers the commands
