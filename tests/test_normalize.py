@@ -83,6 +83,8 @@ CLEAN_TEXT_CASES = [
     (None, None),
     (float("nan"), None),
     (pd.NaT, None),
+    (pd.NA, None),
+    (np.datetime64("NaT"), None),
 ]
 
 

@@ -10,12 +10,11 @@ from __future__ import annotations
 import re
 import string
 from functools import lru_cache
-from itertools import repeat
 
 import numpy as np
 from email_validator import EmailNotValidError, validate_email
 
-from validators.normalize.core import ByteLines, Cells, Parsed, byte_table, nfkc
+from validators.normalize.core import ByteLines, Cells, Parsed, byte_classes, byte_table, nfkc
 
 # ASCII characters of a dot-atom local part (RFC 5322 atext, and the dot),
 # and of an ASCII domain, as lookup tables indexed by byte.
@@ -50,49 +49,52 @@ def _normalized_domain(domain: str) -> str | None:
     return None if address is None else address.partition("@")[2]
 
 
-def _simple_address_lines(texts: list[str]) -> np.ndarray:
-    """Return which texts are plain ASCII dot-atom addresses, checked in numpy.
+_NOT_LOCAL, _NOT_DOMAIN, _AT, _DOT, _UPPER = 1, 2, 4, 8, 16
+_EMAIL_CLASSES = byte_classes(
+    ~_LOCAL_CHARACTERS,
+    ~_DOMAIN_CHARACTERS & ~byte_table("\n"),
+    byte_table("@"),
+    byte_table("."),
+    byte_table(string.ascii_uppercase),
+)
+
+
+def _simple_addresses(texts: list[str]) -> tuple[np.ndarray, list[str]]:
+    """Find plain ASCII dot-atom addresses in numpy; return them with lower-cased domains.
 
     Such an address has one "@", a local part of atext characters with
     single dots inside, and a domain of letters, digits, hyphens and dots.
     email-validator accepts the local part of all of them as written, so only
-    the domain still needs its check.
+    the domain still needs its check. The returned texts are only meaningful
+    where the mask is True.
     """
-    lines = ByteLines(texts)
+    lines = ByteLines(texts, _EMAIL_CLASSES)
     if not lines.usable:
-        return np.zeros(len(texts), dtype=bool)
+        return np.zeros(len(texts), dtype=bool), texts
     starts, ends = lines.starts, lines.ends
 
-    ats = lines.positions_of(byte_table("@"))
-    at_lines = lines.line_of(ats)
+    ats, at_lines = lines.find(_AT)
     at = np.zeros(len(texts), dtype=np.intp)
     at[at_lines] = ats
     simple = (np.bincount(at_lines, minlength=len(texts)) == 1) & lines.ascii
     simple &= (at > starts) & (ends > at + 1) & (ends - starts <= MAX_EMAIL_LENGTH)
 
-    # Rare characters are located first, then assigned to their lines, so
-    # the work per character is one table lookup.
-    bad = lines.positions_of(~_LOCAL_CHARACTERS)
-    owner = lines.line_of(bad)
+    bad, owner = lines.find(_NOT_LOCAL)
     simple[owner[bad < at[owner]]] = False
-    bad = lines.positions_of(~_DOMAIN_CHARACTERS & ~byte_table("\n"))
-    owner = lines.line_of(bad)
+    bad, owner = lines.find(_NOT_DOMAIN)
     simple[owner[bad > at[owner]]] = False
-    dots = lines.positions_of(byte_table("."))
-    simple[lines.line_of(dots[:-1][np.diff(dots) == 1])] = False  # ".."
+    dots, owner = lines.find(_DOT)
+    simple[owner[:-1][np.diff(dots) == 1]] = False  # ".."
     # The local part neither starts nor ends with a dot.
-    simple &= (lines.at(starts) != ord(".")) & (lines.at(at - 1) != ord("."))
-    return simple
+    simple &= (lines.byte_at(starts) != ord(".")) & (lines.byte_at(at - 1) != ord("."))
 
-
-def _join_addresses(local_parts: list[str], domains: list[str]) -> list[str]:
-    """Return local@domain for each pair, built with one join instead of one f-string each."""
-    parts = [""] * (4 * len(local_parts))
-    parts[0::4] = local_parts
-    parts[1::4] = repeat("@", len(local_parts))
-    parts[2::4] = domains
-    parts[3::4] = repeat("\n", len(local_parts))
-    return "".join(parts).split("\n")[:-1]
+    upper, owner = lines.find(_UPPER)
+    upper = upper[upper > at[owner]]
+    if not len(upper):
+        return simple, texts
+    data = lines.data.copy()
+    data[upper] += ord("a") - ord("A")
+    return simple, data.tobytes().decode("ascii").split("\n")
 
 
 def _email_suggestion(text: str) -> str | None:
@@ -116,24 +118,29 @@ def parse_email(cells: Cells) -> Parsed:
     values = np.full(count, None, dtype=object)
 
     decided = np.zeros(count, dtype=bool)
-    simple = np.flatnonzero(_simple_address_lines(texts)) if count else np.array([], np.intp)
+    if count:
+        simple_mask, lowered = _simple_addresses(texts)
+        simple = np.flatnonzero(simple_mask)
+    else:
+        simple, lowered = np.array([], dtype=np.intp), []
     if len(simple):
-        decided[simple] = True
-        addresses = np.array(texts, dtype=object)[simple]
+        addresses = np.array(lowered, dtype=object)[simple]
         # Each has exactly one "@", so splitting the joined batch alternates
         # local part and domain.
-        pieces = "@".join(addresses.tolist()).split("@")
-        local_parts = np.array(pieces[0::2], dtype=object)
-        domains = pieces[1::2]
-        normal = {domain: _normalized_domain(domain.lower()) for domain in dict.fromkeys(domains)}
-        normal_domains = np.array(list(map(normal.get, domains)), dtype=object)
-        unchanged = np.array(domains, dtype=object) == normal_domains
-        values[simple[unchanged]] = addresses[unchanged]
-        changed = np.flatnonzero(np.not_equal(normal_domains, None) & ~unchanged)
-        if len(changed):
-            values[simple[changed]] = _join_addresses(
-                local_parts[changed].tolist(), normal_domains[changed].tolist()
-            )
+        domains = "@".join(addresses.tolist()).split("@")[1::2]
+        accepted, rejected = set(), set()
+        for domain in dict.fromkeys(domains):
+            normal = _normalized_domain(domain)
+            if normal == domain:
+                accepted.add(domain)
+            elif normal is None:
+                rejected.add(domain)
+        # A domain that email-validator changes beyond lower case (none known)
+        # leaves its addresses undecided, for the full check below.
+        valid = np.fromiter(map(accepted.__contains__, domains), bool, len(domains))
+        invalid = np.fromiter(map(rejected.__contains__, domains), bool, len(domains))
+        values[simple[valid]] = addresses[valid]
+        decided[simple[valid | invalid]] = True
 
     for position in np.flatnonzero(~decided):
         values[position] = _validated_address(texts[position])

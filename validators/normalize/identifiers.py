@@ -31,6 +31,12 @@ def _all_ascii_digits(codes: np.ndarray) -> np.ndarray:
     return ((codes - ord("0")) < 10).all(axis=1)  # unsigned: codes below "0" wrap around
 
 
+def _without_postal_mark(joined: str) -> str:
+    if "〒" not in joined:
+        return joined
+    return f"\x00{joined}".replace("\x00〒", "\x00")[1:]
+
+
 def parse_postal_code(cells: Cells) -> Parsed:
     """Parse Japanese postal codes (〒123-4567, 1234567, １２３－４５６７) to "123-4567".
 
@@ -40,8 +46,10 @@ def parse_postal_code(cells: Cells) -> Parsed:
     texts = nfkc(cells.text.tolist())
     count = len(texts)
     values = np.full(count, None, dtype=object)
-    lengths = np.fromiter(map(len, texts), np.int64, count)
     slow = np.ones(count, dtype=bool)
+    # The fast path reads the texts without a leading 〒.
+    texts = transform_joined(texts, _without_postal_mark)
+    lengths = np.fromiter(map(len, texts), np.int64, count)
 
     # Fast path for 1234567 and 123-4567, checked on code points in numpy.
     plain = np.flatnonzero(lengths == POSTAL_CODE_LENGTH)

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import re
 import string
-from itertools import repeat
 
 import numpy as np
 
-from validators.normalize.core import ByteLines, Cells, Parsed, byte_table, nfkc
+from validators.normalize.core import ByteLines, Cells, Parsed, byte_classes, byte_table, nfkc
 
 # http(s) URLs and bare domains. Labels may be Unicode (internationalised
 # domain names); the top-level domain is letters or an xn-- A-label.
@@ -22,12 +21,17 @@ _URL_RE = re.compile(
 )
 
 
-# Bytes allowed in an already normal host: lower-case ASCII labels and dots.
-_HOST_BYTES = byte_table(string.ascii_lowercase + string.digits + "-.")
-_LETTER_BYTES = byte_table(string.ascii_lowercase)
-_PATH_START_BYTES = byte_table("/?#")
-# What re's \s matches among ASCII characters: \t\n\v\f\r, \x1c-\x1f and space.
-_SPACE_BYTES = byte_table("\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f ")
+# Byte classes for the numpy check of already normal URLs.
+_NOT_HOST, _DOT, _HYPHEN, _DIGIT, _DELIMITER, _SPACE = 1, 2, 4, 8, 16, 32
+_URL_CLASSES = byte_classes(
+    ~byte_table(string.ascii_lowercase + string.digits + "-.\n"),
+    byte_table("."),
+    byte_table("-"),
+    byte_table(string.digits),
+    byte_table(":/?#"),
+    # What re's \s matches among ASCII characters, apart from the line break.
+    byte_table("\t\x0b\x0c\r\x1c\x1d\x1e\x1f "),
+)
 MAX_FAST_HOST_LENGTH = 63  # one DNS label at most, so no label can be too long
 
 
@@ -36,54 +40,49 @@ def _normal_url_lines(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
 
     Normal: an optional "http://" or "https://", a lower-case ASCII host of
     dot-separated labels (letters, digits, inner hyphens) ending in a
-    top-level domain of two or more letters, an optional port of 1-5 digits,
-    then nothing or a path, query or fragment without spaces. _URL_RE
-    accepts all of them and leaves them unchanged. Checked in numpy.
+    top-level domain of two or more letters, then nothing or a path, query or
+    fragment without spaces. _URL_RE accepts all of them and leaves them
+    unchanged. URLs with a port take the slow path.
     """
     count = len(texts)
-    lines = ByteLines(texts)
+    lines = ByteLines(texts, _URL_CLASSES)
     if not lines.usable:
         return np.zeros(count, dtype=bool), np.zeros(count, dtype=bool)
-    https = np.fromiter(map(str.startswith, texts, repeat("https://")), bool, count)
-    http = np.fromiter(map(str.startswith, texts, repeat("http://")), bool, count)
+    https = lines.starts_with("https://")
+    http = lines.starts_with("http://")
     host_start = lines.starts + np.where(https, 8, np.where(http, 7, 0))
 
     # The host ends at the first ":", "/", "?" or "#" after its start, or at the line end.
-    delimiters = lines.positions_of(byte_table(":/?#"))
+    delimiters, _ = lines.find(_DELIMITER)
     host_end = np.append(delimiters, len(lines.data))[np.searchsorted(delimiters, host_start)]
     host_end = np.minimum(host_end, lines.ends)
     normal = lines.ascii & (host_end - host_start <= MAX_FAST_HOST_LENGTH)
+    normal &= lines.byte_at(host_end) != ord(":")
 
-    def inside(positions: np.ndarray, low: np.ndarray, high: np.ndarray) -> np.ndarray:
-        """Return the lines that have a position p with low <= p < high."""
-        owner = lines.line_of(positions)
+    def lines_with(flag: int, low: np.ndarray, high: np.ndarray) -> np.ndarray:
+        """Return the lines that have a byte with the flag at a position in low..high-1."""
+        positions, owner = lines.find(flag)
         return owner[(positions >= low[owner]) & (positions < high[owner])]
 
-    normal[inside(lines.positions_of(~_HOST_BYTES), host_start, host_end)] = False
+    normal[lines_with(_NOT_HOST, host_start, host_end)] = False
     # Labels neither start nor end with "." or "-", so "..", ".-" and "-." are out too.
-    dot_or_hyphen = byte_table(".-")
-    pairs = lines.positions_of(dot_or_hyphen)
-    pairs = pairs[:-1][np.diff(pairs) == 1]
-    normal[inside(pairs, host_start, host_end - 1)] = False
-    normal &= ~dot_or_hyphen[lines.at(host_start)] & ~dot_or_hyphen[lines.at(host_end - 1)]
+    marks, owner = lines.find(_DOT | _HYPHEN)
+    adjacent = np.flatnonzero(np.diff(marks) == 1)
+    in_host = marks[adjacent] >= host_start[owner[adjacent]]
+    in_host &= marks[adjacent] < host_end[owner[adjacent]] - 1
+    normal[owner[adjacent][in_host]] = False
+    dot_or_hyphen = np.isin(lines.byte_at(host_start), [ord("."), ord("-")])
+    dot_or_hyphen |= np.isin(lines.byte_at(host_end - 1), [ord("."), ord("-")])
+    normal &= ~dot_or_hyphen
 
     # The top-level domain, after the last dot of the host, is two or more letters.
-    dots = lines.positions_of(byte_table("."))
+    dots, _ = lines.find(_DOT)
     last_dot = np.append([-1], dots)[np.searchsorted(dots, host_end)]
     normal &= (last_dot >= host_start) & (host_end - last_dot > 2)
-    normal[inside(lines.positions_of(~_LETTER_BYTES), last_dot + 1, host_end)] = False
+    normal[lines_with(_DIGIT | _HYPHEN, last_dot + 1, host_end)] = False
 
-    # An optional port, then a path, query or fragment, all without spaces.
-    has_port = lines.at(host_end) == ord(":")
-    path_starts = lines.positions_of(_PATH_START_BYTES)
-    port_end = np.append(path_starts, len(lines.data))[np.searchsorted(path_starts, host_end)]
-    port_end = np.where(has_port, np.minimum(port_end, lines.ends), host_end)
-    port_digits = port_end - host_end - 1
-    normal &= ~has_port | ((port_digits >= 1) & (port_digits <= 5))
-    not_digits = lines.positions_of(~byte_table(string.digits))
-    normal[inside(not_digits, np.where(has_port, host_end + 1, host_end), port_end)] = False
-    normal &= (port_end == lines.ends) | _PATH_START_BYTES[lines.at(port_end)]
-    normal[lines.line_of(lines.positions_of(_SPACE_BYTES & ~byte_table("\n")))] = False
+    _, owner = lines.find(_SPACE)
+    normal[owner] = False
     return normal, normal & (https | http)
 
 
