@@ -309,9 +309,9 @@ class SpreadsheetNotFoundError(SheetAccessError):
     def __init__(self, spreadsheet_id: str, sheet: str = "") -> None:
         self.spreadsheet_id = spreadsheet_id
         self.sheet = sheet
-        what = f"tab {sheet!r} of spreadsheet" if sheet else "spreadsheet"
+        missing = f"tab {sheet!r} of spreadsheet" if sheet else "spreadsheet"
         super().__init__(
-            f"Google Sheets has no {what} {spreadsheet_id}. Check the URL or id.",
+            f"Google Sheets has no {missing} {spreadsheet_id}. Check the URL or id.",
             spreadsheet_id=spreadsheet_id,
             sheet=sheet,
         )
