@@ -26,6 +26,9 @@ from validators.table import ManagedColumn, SheetTable
 
 logger = logging.getLogger(__name__)
 
+# Google documents that a field mask overrides includeGridData, so asking for
+# sheets.data.columnMetadata returns the column metadata without any cells.
+# NOTE: checked against the discovery document and the fake only, not the live API.
 METADATA_FIELDS = (
     "properties(title,locale,timeZone),"
     "sheets(properties(sheetId,title,index,hidden,gridProperties),merges,charts(chartId),"
