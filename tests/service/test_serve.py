@@ -1,0 +1,22 @@
+"""``bridge serve``: exits without the settings it needs."""
+
+from __future__ import annotations
+
+from click.testing import CliRunner
+
+from bridge.cli.app import EXIT_USAGE, cli
+
+
+def test_serve_without_audience_exits_2(monkeypatch):
+    monkeypatch.delenv("BRIDGE_AUDIENCE", raising=False)
+    result = CliRunner().invoke(cli, ["serve", "--port", "0"], env={"LANG": "en_US.UTF-8"})
+    assert result.exit_code == EXIT_USAGE
+    assert "BRIDGE_AUDIENCE" in result.output
+    assert "Traceback" not in result.output
+
+
+def test_serve_message_in_japanese(monkeypatch):
+    monkeypatch.delenv("BRIDGE_AUDIENCE", raising=False)
+    result = CliRunner().invoke(cli, ["serve"], env={"LANG": "ja_JP.UTF-8"})
+    assert result.exit_code == EXIT_USAGE
+    assert "設定がないか正しくありません" in result.output
