@@ -58,7 +58,11 @@ class GunicornServer:
         self.process = subprocess.Popen(
             command, cwd=ROOT, env=environ, stdout=self.stdout, stderr=self.stderr
         )
-        self._wait_until_up()
+        try:
+            self._wait_until_up()
+        except BaseException:  # never leave a server running behind a failed start
+            self.stop()
+            raise
 
     def _wait_until_up(self) -> None:
         deadline = time.monotonic() + STARTUP_LIMIT
@@ -70,7 +74,6 @@ class GunicornServer:
                     return
             except (requests.ConnectionError, requests.Timeout):
                 time.sleep(0.2)
-        self.stop()
         raise RuntimeError("gunicorn did not start: " + self.log("stderr"))
 
     def log(self, name: str) -> str:
