@@ -10,18 +10,20 @@ regions and unusual forms go through phonenumbers.parse.
 from __future__ import annotations
 
 import itertools
+import string
 from dataclasses import dataclass
 from functools import lru_cache
-from itertools import repeat
 
 import numpy as np
 import phonenumbers
 from phonenumbers import NumberParseException, PhoneMetadata, PhoneNumberFormat
 
 from validators.normalize.core import (
+    ByteLines,
     Cells,
     Parsed,
-    fixed_width_codes,
+    byte_classes,
+    byte_table,
     nfkc,
     remove_characters,
     transform_joined,
@@ -211,24 +213,14 @@ class PrefixTable:
         }
         return cls(prefixes)
 
-    def contains(self, numbers: list[str]) -> np.ndarray:
-        """Return which numbers (ASCII digit strings) are in the table."""
-        count = len(numbers)
-        result = np.zeros(count, dtype=bool)
-        lengths = np.fromiter(map(len, numbers), np.int64, count)
-        for length, by_width in self.prefixes.items():
-            rows = np.flatnonzero(lengths == length)
-            if not len(rows):
-                continue
-            digits = fixed_width_codes([numbers[i] for i in rows], length).astype(np.int64)
-            digits -= ord("0")
-            found = np.zeros(len(rows), dtype=bool)
-            for width, values in by_width.items():
-                keys = digits[:, :width] @ (10 ** np.arange(width - 1, -1, -1, dtype=np.int64))
-                index = np.minimum(np.searchsorted(values, keys), len(values) - 1)
-                found |= values[index] == keys
-            result[rows] = found
-        return result
+    def contains(self, digits: np.ndarray) -> np.ndarray:
+        """Return which numbers are in the table, given as rows of digits of one length."""
+        found = np.zeros(len(digits), dtype=bool)
+        for width, values in self.prefixes.get(digits.shape[1], {}).items():
+            keys = digits[:, :width] @ (10 ** np.arange(width - 1, -1, -1, dtype=np.int64))
+            index = np.minimum(np.searchsorted(values, keys), len(values) - 1)
+            found |= values[index] == keys
+        return found
 
 
 @dataclass
@@ -238,8 +230,9 @@ class NationalNumberChecker:
     general: PrefixTable
     types: PrefixTable
 
-    def is_valid(self, numbers: list[str]) -> np.ndarray:
-        return self.general.contains(numbers) & self.types.contains(numbers)
+    def is_valid(self, digits: np.ndarray) -> np.ndarray:
+        """Return which numbers are valid, given as rows of digits of one length."""
+        return self.general.contains(digits) & self.types.contains(digits)
 
 
 @lru_cache(maxsize=8)
@@ -269,42 +262,61 @@ def _phone_with_library(text: str, region: str) -> str | None:
     return phonenumbers.format_number(number, PhoneNumberFormat.E164)
 
 
-def _strip_prefix(numbers: list[str], prefix: str) -> list[str]:
-    """Remove a prefix that every number starts with, in one replace over the batch."""
-    if not numbers:
-        return []
-    joined = "\n" + "\n".join(numbers)
-    return joined.replace("\n" + prefix, "\n")[1:].split("\n")
+_NOT_DIGIT = 1
+_PHONE_CLASSES = byte_classes(~byte_table(string.digits + "\n"))
 
 
-def _japanese_national_numbers(texts: list[str]) -> tuple[np.ndarray, list[str]]:
-    """Find numbers whose national number phonenumbers.parse would take without surprises.
+def _japanese_numbers(digits: list[str], checker: NationalNumberChecker) -> np.ndarray:
+    """Check numbers whose national number phonenumbers.parse would take without surprises.
 
     Those are 0 + national number, +81 + national number, and a national
     number alone (a number cell that lost its leading 0), where the national
-    number is ASCII digits starting with 1-9. Excluded: 010..., Japan's
-    international call prefix, and a bare 81..., which phonenumbers may read
-    as country code 81. Return the positions and national numbers.
+    number is ASCII digits starting with 1-9. Excluded, and left to
+    phonenumbers: 010..., Japan's international call prefix, and a bare
+    81..., which phonenumbers may read as country code 81.
+
+    Return per number: 1 valid, 0 invalid, -1 not one of these forms.
     """
-    digits = transform_joined(texts, lambda joined: remove_characters(joined, _SEPARATORS))
-    count = len(digits)
+    lines = ByteLines(digits, _PHONE_CLASSES)
+    result = np.full(len(digits), -1, dtype=np.int8)
+    if not lines.usable:
+        return result
+    first, second, third, fourth = (lines.byte_at(lines.starts + k) for k in range(4))
 
-    def starting_with(prefix: str | tuple[str, ...]) -> np.ndarray:
-        return np.fromiter(map(str.startswith, digits, repeat(prefix)), bool, count)
+    def is_digit(byte: np.ndarray, low: str = "0", high: str = "9") -> np.ndarray:
+        return (byte >= ord(low)) & (byte <= ord(high))
 
-    trunk = starting_with("0") & ~starting_with("010")
-    international = starting_with("+81")
-    bare = ~starting_with(("0", "+", "81"))
+    trunk = (
+        (first == ord("0")) & is_digit(second, "1") & ~((second == ord("1")) & (third == ord("0")))
+    )
+    international = (first == ord("+")) & (second == ord("8")) & (third == ord("1"))
+    international &= is_digit(fourth, "1")
+    bare = is_digit(first, "1") & ~((first == ord("8")) & (second == ord("1")))
+    national_start = lines.starts + np.where(trunk, 1, np.where(international, 3, 0))
+    candidate = (trunk | international | bare) & lines.ascii
 
-    positions = np.concatenate([np.flatnonzero(mask) for mask in (trunk, international, bare)])
-    nationals = _strip_prefix([digits[i] for i in np.flatnonzero(trunk)], "0")
-    nationals += _strip_prefix([digits[i] for i in np.flatnonzero(international)], "+81")
-    nationals += [digits[i] for i in np.flatnonzero(bare)]
-    size = len(nationals)
-    keep = np.fromiter(map(str.startswith, nationals, repeat(tuple("123456789"))), bool, size)
-    keep &= np.fromiter(map(str.isdigit, nationals), bool, size)
-    keep &= np.fromiter(map(str.isascii, nationals), bool, size)
-    return positions[keep], [number for number, ok in zip(nationals, keep, strict=True) if ok]
+    bad, owner = lines.find(_NOT_DIGIT)
+    candidate[owner[bad >= national_start[owner]]] = False
+    lengths = lines.ends - national_start
+    result[candidate] = 0
+    for length in np.unique(lengths[candidate]):
+        rows = np.flatnonzero(candidate & (lengths == length))
+        offsets = national_start[rows, None] + np.arange(length)
+        numbers = lines.data[offsets].astype(np.int64) - ord("0")
+        result[rows[checker.is_valid(numbers)]] = 1
+    return result
+
+
+def _e164(digits: list[str]) -> list[str]:
+    """Return +81 + national number for numbers in one of the forms _japanese_numbers reads."""
+    if not digits:
+        return []
+    joined = "\n" + "\n".join(digits)
+    # Trunk 0 -> +81, bare national number -> +81 in front, +81 stays.
+    joined = joined.replace("\n0", "\n+81")
+    for digit in "123456789":
+        joined = joined.replace(f"\n{digit}", f"\n+81{digit}")
+    return joined[1:].split("\n")
 
 
 def parse_phone(cells: Cells, region: str) -> Parsed:
@@ -321,13 +333,11 @@ def parse_phone(cells: Cells, region: str) -> Parsed:
 
     checker = national_number_checker("JP") if region.upper() == "JP" else None
     if checker is not None and count:
-        positions, nationals = _japanese_national_numbers(texts)
-        if nationals:
-            valid = checker.is_valid(nationals)
-            valid_numbers = [number for number, ok in zip(nationals, valid, strict=True) if ok]
-            if valid_numbers:
-                values[positions[valid]] = ("+81" + "\n+81".join(valid_numbers)).split("\n")
-            decided[positions] = True
+        digits = transform_joined(texts, lambda joined: remove_characters(joined, _SEPARATORS))
+        outcome = _japanese_numbers(digits, checker)
+        valid = np.flatnonzero(outcome == 1)
+        values[valid] = _e164([digits[i] for i in valid])
+        decided = outcome >= 0
 
     suggestion = np.full(count, None, dtype=object)
     for position in np.flatnonzero(~decided):
