@@ -320,7 +320,8 @@ class _Columns:
         return _objects(addresses)
 
     def _phones(self) -> np.ndarray:
-        digits = self.rng.integers(0, 10**8, self.rows).tolist()
+        # Japanese subscriber numbers never start with 0 after the area code.
+        digits = self.rng.integers(2 * 10**7, 10**8, self.rows).tolist()
         forms = self.rng.integers(0, 5, self.rows).tolist()
         phones = []
         for number, form in zip(digits, forms, strict=True):
