@@ -15,6 +15,8 @@ import pandas as pd
 from validators.normalize.choices import parse_bool, parse_enum
 from validators.normalize.core import (
     FORMULA_ERRORS,
+    MAX_DISTINCT_SHARE,
+    MAX_DISTINCT_SHARE_FOR_TEXT,
     Cells,
     Normalized,
     OptionSpec,
@@ -88,7 +90,8 @@ def normalize_column(
     """
     if kind not in KINDS:
         raise ValueError(f"unknown property type {kind!r}; expected one of {sorted(KINDS)}")
-    column = prepare(series, blank_values)
+    share = MAX_DISTINCT_SHARE_FOR_TEXT if kind == "text" else MAX_DISTINCT_SHARE
+    column = prepare(series, blank_values, share)
     pending = ~column.empty & ~column.formula_error
     parsed = _parse(
         column.cells.subset(pending),

@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
+from collections import Counter
 from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 from functools import cached_property
@@ -339,23 +340,20 @@ class Parsed:
 class Distinct:
     """The distinct values of a column and, per cell, the position of its value.
 
-    ``codes`` is -1 for missing cells (None, NaN, NaT). When a random sample
-    of cells has (almost) no repeats, the column is taken as all distinct:
-    hashing would cost more than it saves, so every non-missing cell becomes
-    its own value. The sample is random because sorted sheets keep repeats
-    next to each other.
+    ``codes`` is -1 for missing cells (None, NaN, NaT). Hashing every cell
+    costs time, so it only happens when a random sample suggests that the
+    distinct values are at most ``max_distinct_share`` of the cells.
+    Otherwise every non-missing cell counts as its own value. The sample is
+    random because sorted sheets keep repeats next to each other.
     """
 
     SAMPLE_SIZE = 5_000
-    # Sampling 5,000 of 100k cells, a column of 50k values that each occur
-    # twice shows about 2.5% repeats, one of 100k distinct values none.
-    MIN_DISTINCT_SHARE = 0.99
 
-    def __init__(self, series: pd.Series):
+    def __init__(self, series: pd.Series, max_distinct_share: float = 0.7):
         values = series.to_numpy(dtype=object)
         # True when every cell is its own distinct value, in order.
         self.identity = False
-        if self._mostly_unique(values):
+        if self._estimated_distinct_share(values) > max_distinct_share:
             missing = pd.isna(values)
             if missing.any():
                 codes = np.full(len(values), -1, dtype=np.intp)
@@ -370,16 +368,25 @@ class Distinct:
         self.codes = codes
         self.size = len(series)
 
-    def _mostly_unique(self, values: np.ndarray) -> bool:
-        if len(values) <= 4 * self.SAMPLE_SIZE:
-            return False
+    def _estimated_distinct_share(self, values: np.ndarray) -> float:
+        """Estimate distinct values / cells from the repeats in a random sample.
+
+        If each value occurs m times, two sampled cells hold the same value
+        with probability (m - 1) / (n - 1), so the number of equal pairs in
+        the sample gives m, and the share is 1 / m.
+        """
+        count = len(values)
+        if count <= 4 * self.SAMPLE_SIZE:
+            return 0.0  # small columns are always hashed
         # A fixed seed keeps results and timings reproducible.
-        positions = np.random.default_rng(0).choice(len(values), self.SAMPLE_SIZE, replace=False)
+        positions = np.random.default_rng(0).choice(count, self.SAMPLE_SIZE, replace=False)
         try:
-            distinct = len(set(values[positions].tolist()))
+            repeats = Counter(values[positions].tolist())
         except TypeError:  # unhashable cell values: let factorize decide
-            return False
-        return distinct >= self.MIN_DISTINCT_SHARE * self.SAMPLE_SIZE
+            return 0.0
+        equal_pairs = sum(n * (n - 1) // 2 for n in repeats.values() if n > 1)
+        sample_pairs = self.SAMPLE_SIZE * (self.SAMPLE_SIZE - 1) / 2
+        return 1.0 / (1.0 + equal_pairs * (count - 1) / sample_pairs)
 
     def expand(self, distinct_values: np.ndarray, missing: Any) -> np.ndarray:
         """Return one value per cell from one value per distinct value."""
@@ -445,9 +452,19 @@ class ColumnCells:
     formula_error: np.ndarray  # per distinct value
 
 
-def prepare(series: pd.Series, blank_values: Collection[str] | None = None) -> ColumnCells:
+# Hash a column for distinct values only when they are at most this share of
+# its cells: parsing a value costs far more for most kinds than for text.
+MAX_DISTINCT_SHARE = 0.7
+MAX_DISTINCT_SHARE_FOR_TEXT = 0.3
+
+
+def prepare(
+    series: pd.Series,
+    blank_values: Collection[str] | None = None,
+    max_distinct_share: float = MAX_DISTINCT_SHARE,
+) -> ColumnCells:
     """Split a column into distinct values and flag the empty and formula-error ones."""
-    distinct = Distinct(series)
+    distinct = Distinct(series, max_distinct_share)
     cells = Cells(distinct.values)
     empty = np.zeros(len(cells), dtype=bool)
     formula_error = np.zeros(len(cells), dtype=bool)
@@ -494,7 +511,7 @@ def clean_text(series: pd.Series) -> pd.Series:
     keeps its leading zeros ("0123"). Booleans become "TRUE"/"FALSE",
     dates YYYY-MM-DD.
     """
-    column = prepare(series)
+    column = prepare(series, max_distinct_share=MAX_DISTINCT_SHARE_FOR_TEXT)
     texts = column.cells.text.copy()
     texts[column.empty] = None
     values = column.distinct.expand(texts, None)
@@ -503,6 +520,6 @@ def clean_text(series: pd.Series) -> pd.Series:
 
 def is_blank(series: pd.Series) -> pd.Series:
     """Return True where a cell is None, NaN, NaT, or only spaces and invisible characters."""
-    column = prepare(series)
+    column = prepare(series, max_distinct_share=MAX_DISTINCT_SHARE_FOR_TEXT)
     values = column.distinct.expand(column.empty, True)
     return pd.Series(values, index=series.index, dtype=bool)

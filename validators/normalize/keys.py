@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from validators.normalize.core import (
+    MAX_DISTINCT_SHARE_FOR_TEXT,
     SEPARATOR,
     distinct_characters,
     nfkc_casefold,
@@ -63,7 +64,7 @@ def _company_keys(texts: list[str]) -> list[str]:
 
 def _keys_of_texts(series: pd.Series, make_keys: Callable[[list[str]], list[str]]) -> pd.Series:
     """Apply make_keys once per distinct cleaned text; blank cells get None."""
-    column = prepare(series)
+    column = prepare(series, max_distinct_share=MAX_DISTINCT_SHARE_FOR_TEXT)
     keys = np.full(len(column.cells), None, dtype=object)
     present = ~column.empty
     if present.any():
