@@ -124,7 +124,7 @@ def validate(
 
 def _blank_rows(frame: pd.DataFrame, binding: Binding) -> pd.Series:
     """Return True for rows whose user cells are all blank."""
-    # Each column is checked only on the rows still blank so far; in a real
+    # Each column is checked only on the rows still blank so far. In a real
     # sheet that set shrinks to the few empty rows after the first column.
     blank = np.ones(len(frame), dtype=bool)
     for column in binding.columns:

@@ -12,7 +12,7 @@ def measure_points(measure: Measure, values: pd.Series) -> pd.Series:
     """Return 0-100 points per row for one measure; NaN where the value is missing."""
     if measure.points is not None:
         lookup = {_point_key(key): float(points) for key, points in measure.points.items()}
-        # One lookup per distinct value: a column holds few of them.
+        # One lookup per distinct value, because a column contains few of them.
         codes, uniques = pd.factorize(values.astype(object), use_na_sentinel=True)
         distinct_points = [lookup.get(_point_key(value), np.nan) for value in uniques]
         table = np.array([*distinct_points, np.nan], dtype="float64")  # code -1: missing
