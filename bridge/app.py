@@ -28,7 +28,7 @@ from bridge.auth import CachedCertsRequest
 from bridge.jobs import JobBackend, JobRunner, JobService, JobStore, MemoryJobStore, SqlJobStore
 from bridge.logging_setup import bind_context, clear_context, configure_logging
 from bridge.services import job_handlers, open_google_sheet
-from bridge.web import authn, health, openapi, tasks
+from bridge.web import authn, health, openapi, sync_api, tasks
 from bridge.web.api import ServiceState
 from bridge.web.design_page import blueprint as design_page
 from bridge.web.problems import bridge_error_problem, problem_document, register_error_handlers
@@ -112,6 +112,7 @@ def _register_blueprints(app: Flask) -> None:
     app.register_blueprint(openapi.blueprint)
     app.register_blueprint(tasks.blueprint)
     app.register_blueprint(design_page)
+    sync_api.init_app(app)
 
 
 def _register_request_logging(app: Flask) -> None:

@@ -20,9 +20,10 @@ from zoneinfo import ZoneInfo
 
 from bridge.errors import RowKeysNotStored
 from bridge.i18n import N_, gettext
+from bridge.sheets.google_source import parse_google_source
 from bridge.sheets.local_paths import CHECKED_SUFFIX, default_output_path, is_checked_file
 from bridge.sheets.writeback import WriteBack
-from bridge.sources import LocalSheet, SheetAdapter, is_google_sheet, open_source
+from bridge.sources import LocalSheet, SheetAdapter, open_source
 from bridge.validation import build_writeback, load_design, today_in
 from sync.batch import ASSOCIATION_FAILED, CONFLICT, REJECTED, SYNCED, same_value
 from sync.hubspot.client import (
@@ -47,6 +48,7 @@ from validators.table import ManagedColumn, SheetTable
 
 logger = logging.getLogger(__name__)
 
+GOOGLE_SHEET_PREFIX = "gsheet:"
 SYNC_STATUS_TEXTS = {
     "synced": N_("Synced"),
     "pending": N_("Not synced"),
@@ -90,6 +92,18 @@ def open_sheet(
     """Read ``source`` and validate it against the design."""
     design, _ = load_design(design_path)
     adapter = open_source(source, sheet=sheet, output=output)
+    return read_sheet(adapter, design, source, as_of=as_of, lang=lang)
+
+
+def read_sheet(
+    adapter: SheetAdapter,
+    design: Design,
+    source: str,
+    *,
+    as_of: dt.date | None = None,
+    lang: str | None = None,
+) -> SheetSync:
+    """Read an opened sheet and validate it; ``source`` is the path, URL or id it came from."""
     table = adapter.read(design)
     result = validate(table, design, as_of or today_in(table.time_zone))
     return SheetSync(
@@ -104,14 +118,20 @@ def sheet_id_of(source: str, table: SheetTable) -> str:
     ``deals.xlsx`` (a CSV's tab is its file stem, so that loses the suffix
     too): both are the same sheet to the ledger.
     """
-    if is_google_sheet(source):
-        return f"{source}#{table.title}"
+    google = parse_google_source(source)
+    if google is not None:
+        return google_sheet_id(google.spreadsheet_id, table.title)
     path = Path(source).resolve()
     title = table.title
     if is_checked_file(path):
         path = path.with_name(path.stem.removesuffix(CHECKED_SUFFIX) + path.suffix)
         title = title.removesuffix(CHECKED_SUFFIX)
     return f"file:{path}#{title}"
+
+
+def google_sheet_id(spreadsheet_id: str, title: str) -> str:
+    """Return the ledger's id of a Google Sheets tab, the same for its URL and its bare id."""
+    return f"{GOOGLE_SHEET_PREFIX}{spreadsheet_id}#{title}"
 
 
 def check_row_keys(sheet: SheetSync, ledger: Ledger) -> None:
@@ -261,7 +281,11 @@ def sync_writeback(
 
 
 def sync_status(sheet: SheetSync, ledger: Ledger) -> dict[str, int]:
-    """Count the sheet's rows by sync status, plus rows in the ledger that the sheet no longer has."""
+    """Count the sheet's rows by sync status, plus rows in the ledger that the sheet no longer has.
+
+    NOTE: status reads no portal, so a row whose owner matches no HubSpot
+    user counts as pending here although a run blocks it.
+    """
     check_row_keys(sheet, ledger)
     states = ledger.row_states(sheet.sheet_id)
     plan = build_plan(sheet.result, states, sheet_id=sheet.sheet_id)

@@ -227,6 +227,18 @@ class Ledger:
                 select(Run).where(Run.sheet_id == sheet_id, Run.state == RUN_ACTIVE)
             ).first()
 
+    def active_runs(self, sheet_id_prefix: str) -> list[Run]:
+        """Return the active runs of every sheet whose id starts with ``sheet_id_prefix``."""
+        with self.session() as session:
+            return list(
+                session.scalars(
+                    select(Run).where(
+                        Run.sheet_id.startswith(sheet_id_prefix, autoescape=True),
+                        Run.state == RUN_ACTIVE,
+                    )
+                )
+            )
+
     def get_run(self, run_id: int) -> Run | None:
         with self.session() as session:
             return session.get(Run, run_id)

@@ -37,7 +37,8 @@ def test_check_hubspot_lists_differences(runner, hubspot_env):
     result = runner.invoke(cli, ["design", "check", "--hubspot", "--lang", "en"])
 
     assert result.exit_code == 1, result.output
-    assert "The deal property deal_id does not exist in HubSpot" in result.output
+    # The key column goes to HubSpot as bridge_row_key, so deal_id needs no property.
+    assert "deal_id" not in result.output
     assert "The company property industry does not exist in HubSpot" in result.output
     assert 'The pipeline "パートナーサクセス" matches no deal pipeline in HubSpot' in result.output
     assert "Traceback" not in result.output
