@@ -371,9 +371,11 @@ class Distinct:
     def _estimated_distinct_share(self, values: np.ndarray) -> float:
         """Estimate distinct values / cells from the repeats in a random sample.
 
-        If each value occurs m times, two sampled cells hold the same value
-        with probability (m - 1) / (n - 1), so the number of equal pairs in
-        the sample gives m, and the share is 1 / m.
+        Values seen three or more times in the sample are frequent: they fill
+        their share of cells with few distinct values. For the others, if
+        each occurs m times, two sampled cells hold the same value with
+        probability about (m - 1) / cells, so the pairs seen give m, and
+        those cells hold about 1 / m distinct values each.
         """
         count = len(values)
         if count <= 4 * self.SAMPLE_SIZE:
@@ -381,12 +383,16 @@ class Distinct:
         # A fixed seed keeps results and timings reproducible.
         positions = np.random.default_rng(0).choice(count, self.SAMPLE_SIZE, replace=False)
         try:
-            repeats = Counter(values[positions].tolist())
+            repeats = Counter(values[positions].tolist()).values()
         except TypeError:  # unhashable cell values: let factorize decide
             return 0.0
-        equal_pairs = sum(n * (n - 1) // 2 for n in repeats.values() if n > 1)
-        sample_pairs = self.SAMPLE_SIZE * (self.SAMPLE_SIZE - 1) / 2
-        return 1.0 / (1.0 + equal_pairs * (count - 1) / sample_pairs)
+        rare = sum(n for n in repeats if n <= 2)
+        if rare < 2:
+            return 0.0
+        pairs = sum(1 for n in repeats if n == 2)
+        rare_cells = count * rare / self.SAMPLE_SIZE
+        occurrences = 1.0 + pairs * (rare_cells - 1) / (rare * (rare - 1) / 2)
+        return rare / self.SAMPLE_SIZE / occurrences
 
     def expand(self, distinct_values: np.ndarray, missing: Any) -> np.ndarray:
         """Return one value per cell from one value per distinct value."""
