@@ -70,6 +70,10 @@ def format_value(prop: Property, value: Any) -> str | None:
         return None
     kind = prop.type
     if kind in ("number", "currency", "percent"):
+        # TODO: percent cells are normalised to fractions (12% -> 0.12) and sent
+        # as such. Whether a HubSpot number property shown as a percentage
+        # expects 0.12 or 12 was not confirmed: the documentation search found
+        # no HubSpot page on it. Check one portal before migrating percent columns.
         return plain_decimal(value)
     if kind == "date":
         return _date_text(value)
