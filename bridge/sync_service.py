@@ -142,7 +142,7 @@ def check_row_keys(sheet: SheetSync, ledger: Ledger) -> None:
     original. Reading keys from the result file instead would need to match
     its rows to the original's by position, and a sorted or edited original
     would give rows each other's keys. So a sync of a file without stored
-    keys is allowed only the first time: before the ledger knows the sheet
+    keys is allowed only the first time: before the ledger has states for the sheet
     and before its result file exists. Afterwards the user syncs the result
     file, which is written in place and keeps the keys.
     """

@@ -119,7 +119,7 @@ def build_plan(
     """Plan a sync of ``result`` against the ledger's row ``states``; nothing is written.
 
     With ``portal``, owners are sent as HubSpot owner ids and stages as the
-    portal's stage ids; a row whose owner matches no HubSpot owner is blocked
+    portal's stage ids. A row whose owner matches no HubSpot owner is blocked
     with an ``unknown_owner`` finding.
     """
     rows = result.rows
@@ -185,7 +185,7 @@ def _with_portal_ids(
     if portal_ids is not None:
         deal[DEAL_PIPELINE_PROPERTY], deal[DEAL_STAGE_PROPERTY] = portal_ids
     # The content hash stays the one over the sheet's values, so that status
-    # and plan give the same answer offline, without the portal's ids.
+    # and plan return the same result offline, without the portal's ids.
     return row if deal == row.deal else replace(row, deal=deal)
 
 

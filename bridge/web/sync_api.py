@@ -1,8 +1,8 @@
 """``/api/v1/sync/...``: plan, run, status and verify of the staged HubSpot migration.
 
 Plan and status read the sheet (and, for the plan, the portal) during the
-request and answer at once. A run and a verification are jobs: the request
-answers 202 with a job id, and the sidebar polls ``GET /api/v1/jobs/{id}``,
+request and respond at once. A run and a verification are jobs: the request
+returns 202 with a job id, and the sidebar polls ``GET /api/v1/jobs/{id}``,
 whose ``progress`` moves after each confirmed batch. Every route needs the
 same sign-in as the rest of ``/api/v1``.
 
