@@ -109,6 +109,14 @@ def parse_enum(cells: Cells, options: Sequence[OptionSpec]) -> Parsed:
     invalid = np.equal(values, None)
 
     suggestion = np.full(len(cells), None, dtype=object)
-    for position in np.flatnonzero(invalid)[:MAX_SUGGESTED_VALUES]:
-        suggestion[position] = index.closest_label(keys[position])
+    misses = np.flatnonzero(invalid)
+    # Capped by distinct value: a column of free text could take minutes.
+    closest: dict[str, str | None] = {}
+    for position in misses:
+        key = keys[position]
+        if key not in closest:
+            if len(closest) >= MAX_SUGGESTED_VALUES:
+                continue
+            closest[key] = index.closest_label(key)
+        suggestion[position] = closest[key]
     return Parsed(values, invalid, suggestion)

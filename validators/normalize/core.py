@@ -93,6 +93,19 @@ _ALL_INVISIBLE = "\u200b\u2060\ufeff\u200c\u200d"
 SEPARATOR = "\x00"
 
 
+def apply_distinct(
+    function: Callable[[str], Any], texts: Sequence[str], positions: np.ndarray
+) -> list:
+    """Return function(texts[i]) for each position, calling it once per distinct text.
+
+    The slow paths use it: a column that was not deduplicated as a whole
+    still repeats its faulty values ("未定", "-") many times.
+    """
+    chosen = [texts[position] for position in positions]
+    results = {text: function(text) for text in dict.fromkeys(chosen)}
+    return [results[text] for text in chosen]
+
+
 def transform_joined(texts: Sequence[str], transform: Callable[[str], str]) -> list[str]:
     """Apply a str -> str transform to all texts in one call on their joined form.
 

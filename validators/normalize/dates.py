@@ -22,6 +22,7 @@ from validators.normalize.core import (
     CATEGORY_TEMPORAL,
     Cells,
     Parsed,
+    apply_distinct,
     nfkc,
 )
 
@@ -368,8 +369,9 @@ def _read_distinct_strings(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
         target[remaining[parsed_ok]] = _to_ns(parsed[parsed_ok])
         remaining = remaining[~parsed_ok]
 
-    for position in remaining:
-        value = parse_time_text(normal[position])
+    for position, value in zip(
+        remaining, apply_distinct(parse_time_text, normal, remaining), strict=True
+    ):
         if value is None:
             continue
         if value.offset_minutes is None:

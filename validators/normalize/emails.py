@@ -14,7 +14,15 @@ from functools import lru_cache
 import numpy as np
 from email_validator import EmailNotValidError, validate_email
 
-from validators.normalize.core import ByteLines, Cells, Parsed, byte_classes, byte_table, nfkc
+from validators.normalize.core import (
+    ByteLines,
+    Cells,
+    Parsed,
+    apply_distinct,
+    byte_classes,
+    byte_table,
+    nfkc,
+)
 
 # ASCII characters of a dot-atom local part (RFC 5322 atext, and the dot),
 # and of an ASCII domain, as lookup tables indexed by byte.
@@ -142,11 +150,11 @@ def parse_email(cells: Cells) -> Parsed:
         values[simple[valid]] = addresses[valid]
         decided[simple[valid | invalid]] = True
 
-    for position in np.flatnonzero(~decided):
-        values[position] = _validated_address(texts[position])
+    undecided = np.flatnonzero(~decided)
+    values[undecided] = apply_distinct(_validated_address, texts, undecided)
 
     invalid = np.equal(values, None)
     suggestion = np.full(count, None, dtype=object)
-    for position in np.flatnonzero(invalid):
-        suggestion[position] = _email_suggestion(texts[position])
+    rejected = np.flatnonzero(invalid)
+    suggestion[rejected] = apply_distinct(_email_suggestion, texts, rejected)
     return Parsed(values, invalid, suggestion)

@@ -9,6 +9,7 @@ import numpy as np
 from validators.normalize.core import (
     Cells,
     Parsed,
+    apply_distinct,
     fixed_width_codes,
     nfkc,
     remove_characters,
@@ -72,14 +73,23 @@ def parse_postal_code(cells: Cells) -> Parsed:
         slow[hyphenated[digits]] = False
 
     suggestion = np.full(count, None, dtype=object)
-    for position in np.flatnonzero(slow):
-        text = texts[position]
-        match = _POSTAL_RE.fullmatch(text)
-        if match is not None:
-            values[position] = f"{match[1]}-{match[2]}"
-        elif len(text) == 6 and text.isdigit() and text.isascii():
-            suggestion[position] = f"0{text[:2]}-{text[2:]}"
+    positions = np.flatnonzero(slow)
+    for position, (value, fix) in zip(
+        positions, apply_distinct(_read_postal_code, texts, positions), strict=True
+    ):
+        values[position] = value
+        suggestion[position] = fix
     return Parsed(values, np.equal(values, None), suggestion)
+
+
+def _read_postal_code(text: str) -> tuple[str | None, str | None]:
+    """Return (postal code, suggestion) for a text the fast path did not take."""
+    match = _POSTAL_RE.fullmatch(text)
+    if match is not None:
+        return f"{match[1]}-{match[2]}", None
+    if len(text) == 6 and text.isdigit() and text.isascii():
+        return None, f"0{text[:2]}-{text[2:]}"
+    return None, None
 
 
 def corporate_check_digit(base: str) -> int:

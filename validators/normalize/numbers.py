@@ -16,6 +16,7 @@ from validators.normalize.core import (
     CATEGORY_STR,
     Cells,
     Parsed,
+    apply_distinct,
     nfkc,
     transform_joined,
 )
@@ -200,11 +201,9 @@ def parse_amount_strings(texts: list[str]) -> np.ndarray:
     """Return the amount of each cleaned text as float64, NaN where invalid."""
     normal = nfkc(texts)
     numbers = _bulk_float(transform_joined(normal, _simplify))
-    for position in np.flatnonzero(np.isnan(numbers)):
-        text = normal[position]
-        # _bulk_float accepts "1_000"; the strict parser decides those too.
-        parsed = parse_amount_text(text)
-        numbers[position] = np.nan if parsed is None else parsed
+    rest = np.flatnonzero(np.isnan(numbers))
+    parsed = apply_distinct(parse_amount_text, normal, rest)
+    numbers[rest] = [np.nan if number is None else number for number in parsed]
     return numbers
 
 
@@ -245,8 +244,8 @@ def parse_percent(cells: Cells) -> Parsed:
             text[:-1].rstrip() if sign else text for text, sign in zip(normal, signed, strict=True)
         ]
         numbers = _bulk_float(stripped)
-        for position in np.flatnonzero(np.isnan(numbers)):
-            numbers[position] = _parse_percent_number(stripped[position])
+        rest = np.flatnonzero(np.isnan(numbers))
+        numbers[rest] = apply_distinct(_parse_percent_number, stripped, rest)
         values[textual] = numbers
         has_sign[textual] = signed
     scaled = has_sign | (np.abs(values) > 1)

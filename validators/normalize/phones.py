@@ -22,6 +22,7 @@ from validators.normalize.core import (
     ByteLines,
     Cells,
     Parsed,
+    apply_distinct,
     byte_classes,
     byte_table,
     nfkc,
@@ -340,10 +341,18 @@ def parse_phone(cells: Cells, region: str) -> Parsed:
         decided = outcome >= 0
 
     suggestion = np.full(count, None, dtype=object)
-    for position in np.flatnonzero(~decided):
-        text = texts[position]
-        values[position] = _phone_with_library(text, region)
-        # A phone number stored as a number loses its leading 0 (312345678).
-        if values[position] is None and text.isdigit() and not text.startswith("0"):
-            suggestion[position] = _phone_with_library("0" + text, region)
+    undecided = np.flatnonzero(~decided)
+    read = apply_distinct(lambda text: _read_phone(text, region), texts, undecided)
+    for position, (value, fix) in zip(undecided, read, strict=True):
+        values[position] = value
+        suggestion[position] = fix
     return Parsed(values, np.equal(values, None), suggestion)
+
+
+def _read_phone(text: str, region: str) -> tuple[str | None, str | None]:
+    """Return (E.164 number, suggestion) from phonenumbers."""
+    number = _phone_with_library(text, region)
+    # A phone number stored as a number loses its leading 0 (312345678).
+    if number is None and text.isdigit() and not text.startswith("0"):
+        return None, _phone_with_library("0" + text, region)
+    return number, None

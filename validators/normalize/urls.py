@@ -7,7 +7,15 @@ import string
 
 import numpy as np
 
-from validators.normalize.core import ByteLines, Cells, Parsed, byte_classes, byte_table, nfkc
+from validators.normalize.core import (
+    ByteLines,
+    Cells,
+    Parsed,
+    apply_distinct,
+    byte_classes,
+    byte_table,
+    nfkc,
+)
 
 # http(s) URLs and bare domains. Labels may be Unicode (internationalised
 # domain names); the top-level domain is letters or an xn-- A-label.
@@ -104,14 +112,19 @@ def parse_url(cells: Cells) -> Parsed:
             values[normal & ~with_scheme] = ("https://" + "\nhttps://".join(bare)).split("\n")
 
     suggestion = np.full(count, None, dtype=object)
-    for position in np.flatnonzero(~normal):
-        text = texts[position]
-        url = _normalized_url(text)
-        if url is not None:
-            values[position] = url
-        elif " " in text:
-            suggestion[position] = _normalized_url(text.replace(" ", ""))
+    rest = np.flatnonzero(~normal)
+    for position, (url, fix) in zip(rest, apply_distinct(_read_url, texts, rest), strict=True):
+        values[position] = url
+        suggestion[position] = fix
     return Parsed(values, np.equal(values, None), suggestion)
+
+
+def _read_url(text: str) -> tuple[str | None, str | None]:
+    """Return (normalised URL, suggestion) for a text the fast path did not take."""
+    url = _normalized_url(text)
+    if url is None and " " in text:
+        return None, _normalized_url(text.replace(" ", ""))
+    return url, None
 
 
 def _normalized_url(text: str) -> str | None:
