@@ -308,8 +308,8 @@ def test_read_csv_user_column_named_like_managed(tmp_path):
 @pytest.mark.parametrize(
     ("header", "managed"),
     [
-        ("会社,ステージ開始日,金額", {}),
-        ("会社,金額,ステージ開始日", {ManagedColumn.STAGE_ENTERED: 2}),
+        ("会社,ステージ開始日（自動）,金額", {}),
+        ("会社,金額,ステージ開始日（自動）", {ManagedColumn.STAGE_ENTERED: 2}),
         (
             "会社,検証ステータス,金額,検証ステータス,検証結果",
             {ManagedColumn.STATUS: 3, ManagedColumn.FINDINGS: 4},

@@ -150,7 +150,8 @@ def test_three_runs_with_history(tmp_path, monkeypatch, database_url, design_wit
 
 def test_no_history_leaves_database_untouched(tmp_path, monkeypatch, database_url):
     monkeypatch.setenv("DATABASE_URL", database_url)
-    sheet = tmp_path / "deals.csv"
+    # Local sheets are keyed by file name, and other tests share this database.
+    sheet = tmp_path / "untouched-deals.csv"
     write_sheet(sheet, DAY_1, DAYS[0])
     runner = CliRunner()
     run_day(runner, sheet, EXAMPLE_DESIGN, DAYS[0], tmp_path)
