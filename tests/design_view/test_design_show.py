@@ -204,3 +204,11 @@ def test_example_markdown_is_current():
     assert stored == render_design(design, "ja", "md"), (
         "regenerate: bridge design show --format md --lang ja --output examples/design.md"
     )
+
+
+def test_example_markdown_in_english_is_current():
+    design, _ = load_design(DESIGNS[0])
+    stored = (ROOT / "examples" / "design.en.md").read_text(encoding="utf-8")
+    assert stored == render_design(design, "en", "md"), (
+        "regenerate: bridge design show --format md --lang en --output examples/design.en.md"
+    )
