@@ -32,10 +32,14 @@ def _all_ascii_digits(codes: np.ndarray) -> np.ndarray:
     return ((codes - ord("0")) < 10).all(axis=1)  # unsigned: codes below "0" wrap around
 
 
-def _without_postal_mark(joined: str) -> str:
+def _plain_postal_forms(joined: str) -> str:
+    """Drop a leading 〒 (and one space after it) and turn other dashes into "-"."""
+    for dash in _DASHES[1:]:
+        if dash in joined:
+            joined = joined.replace(dash, "-")
     if "〒" not in joined:
         return joined
-    return f"\x00{joined}".replace("\x00〒", "\x00")[1:]
+    return f"\x00{joined}".replace("\x00〒 ", "\x00").replace("\x00〒", "\x00")[1:]
 
 
 def parse_postal_code(cells: Cells) -> Parsed:
@@ -48,8 +52,8 @@ def parse_postal_code(cells: Cells) -> Parsed:
     count = len(texts)
     values = np.full(count, None, dtype=object)
     slow = np.ones(count, dtype=bool)
-    # The fast path reads the texts without a leading 〒.
-    texts = transform_joined(texts, _without_postal_mark)
+    # The fast path reads 123-4567 and 1234567 only.
+    texts = transform_joined(texts, _plain_postal_forms)
     lengths = np.fromiter(map(len, texts), np.int64, count)
 
     # Fast path for 1234567 and 123-4567, checked on code points in numpy.

@@ -267,21 +267,29 @@ _NOT_DIGIT = 1
 _PHONE_CLASSES = byte_classes(~byte_table(string.digits + "\n"))
 
 
-def _japanese_numbers(digits: list[str], checker: NationalNumberChecker) -> np.ndarray:
+# How a number in a form that _japanese_numbers reads was written.
+_TRUNK, _INTERNATIONAL, _BARE = 0, 1, 2
+
+
+def _japanese_numbers(
+    digits: list[str], checker: NationalNumberChecker
+) -> tuple[np.ndarray, np.ndarray]:
     """Check numbers whose national number phonenumbers.parse would take without surprises.
 
-    Those are 0 + national number, +81 + national number, and a national
-    number alone (a number cell that lost its leading 0), where the national
-    number is ASCII digits starting with 1-9. Excluded, and left to
-    phonenumbers: 010..., Japan's international call prefix, and a bare
-    81..., which phonenumbers may read as country code 81.
+    Those are 0 + national number (_TRUNK), +81 + national number
+    (_INTERNATIONAL), and a national number alone (_BARE: a number cell that
+    lost its leading 0), where the national number is ASCII digits starting
+    with 1-9. Excluded, and left to phonenumbers: 010..., Japan's
+    international call prefix, and a bare 81..., which phonenumbers may
+    read as country code 81.
 
-    Return per number: 1 valid, 0 invalid, -1 not one of these forms.
+    Return per number the outcome (1 valid, 0 invalid, -1 not one of these
+    forms) and the form.
     """
     lines = ByteLines(digits, _PHONE_CLASSES)
-    result = np.full(len(digits), -1, dtype=np.int8)
+    outcome = np.full(len(digits), -1, dtype=np.int8)
     if not lines.usable:
-        return result
+        return outcome, np.zeros(len(digits), dtype=np.int8)
     first, second, third, fourth = (lines.byte_at(lines.starts + k) for k in range(4))
 
     def is_digit(byte: np.ndarray, low: str = "0", high: str = "9") -> np.ndarray:
@@ -293,31 +301,31 @@ def _japanese_numbers(digits: list[str], checker: NationalNumberChecker) -> np.n
     international = (first == ord("+")) & (second == ord("8")) & (third == ord("1"))
     international &= is_digit(fourth, "1")
     bare = is_digit(first, "1") & ~((first == ord("8")) & (second == ord("1")))
-    national_start = lines.starts + np.where(trunk, 1, np.where(international, 3, 0))
+    form = np.where(trunk, _TRUNK, np.where(international, _INTERNATIONAL, _BARE)).astype(np.int8)
+    national_start = lines.starts + np.array([1, 3, 0])[form]
     candidate = (trunk | international | bare) & lines.ascii
 
     bad, owner = lines.find(_NOT_DIGIT)
     candidate[owner[bad >= national_start[owner]]] = False
     lengths = lines.ends - national_start
-    result[candidate] = 0
+    outcome[candidate] = 0
     for length in np.unique(lengths[candidate]):
         rows = np.flatnonzero(candidate & (lengths == length))
         offsets = national_start[rows, None] + np.arange(length)
         numbers = lines.data[offsets].astype(np.int64) - ord("0")
-        result[rows[checker.is_valid(numbers)]] = 1
-    return result
+        outcome[rows[checker.is_valid(numbers)]] = 1
+    return outcome, form
 
 
-def _e164(digits: list[str]) -> list[str]:
-    """Return +81 + national number for numbers in one of the forms _japanese_numbers reads."""
+def _e164(digits: list[str], form: int) -> list[str]:
+    """Return +81 + national number for numbers all written in one form."""
     if not digits:
         return []
-    joined = "\n" + "\n".join(digits)
-    # Trunk 0 -> +81, bare national number -> +81 in front, +81 stays.
-    joined = joined.replace("\n0", "\n+81")
-    for digit in "123456789":
-        joined = joined.replace(f"\n{digit}", f"\n+81{digit}")
-    return joined[1:].split("\n")
+    if form == _INTERNATIONAL:
+        return digits
+    if form == _BARE:
+        return ("+81" + "\n+81".join(digits)).split("\n")
+    return ("\n" + "\n".join(digits)).replace("\n0", "\n+81")[1:].split("\n")
 
 
 def parse_phone(cells: Cells, region: str) -> Parsed:
@@ -335,9 +343,10 @@ def parse_phone(cells: Cells, region: str) -> Parsed:
     checker = national_number_checker("JP") if region.upper() == "JP" else None
     if checker is not None and count:
         digits = transform_joined(texts, lambda joined: remove_characters(joined, _SEPARATORS))
-        outcome = _japanese_numbers(digits, checker)
-        valid = np.flatnonzero(outcome == 1)
-        values[valid] = _e164([digits[i] for i in valid])
+        outcome, forms = _japanese_numbers(digits, checker)
+        for form in (_TRUNK, _INTERNATIONAL, _BARE):
+            valid = np.flatnonzero((outcome == 1) & (forms == form))
+            values[valid] = _e164([digits[i] for i in valid], form)
         decided = outcome >= 0
 
     suggestion = np.full(count, None, dtype=object)
