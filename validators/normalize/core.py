@@ -212,9 +212,28 @@ def byte_classes(*tables: np.ndarray) -> np.ndarray:
     return classes
 
 
+def _nfkc_text(text: str) -> str:
+    return unicodedata.normalize("NFKC", text)
+
+
 def nfkc(texts: Sequence[str]) -> list[str]:
-    """Return the NFKC form of each text (full-width digits and letters become ASCII)."""
-    return transform_joined(texts, lambda text: unicodedata.normalize("NFKC", text))
+    """Return the NFKC form of each text (full-width digits and letters become ASCII).
+
+    ASCII text is its own NFKC form, so only the other texts are normalised.
+    """
+    count = len(texts)
+    ascii_only = np.fromiter(map(str.isascii, texts), bool, count)
+    if ascii_only.all():
+        return list(texts)
+    if ascii_only.sum() < count // 2:
+        return transform_joined(texts, _nfkc_text)
+    result = list(texts)
+    others = np.flatnonzero(~ascii_only)
+    for position, text in zip(
+        others, transform_joined([texts[i] for i in others], _nfkc_text), strict=True
+    ):
+        result[position] = text
+    return result
 
 
 def nfkc_casefold(texts: Sequence[str]) -> list[str]:
@@ -268,17 +287,22 @@ def _classify(values: np.ndarray) -> np.ndarray:
     uniform = _UNIFORM_CATEGORIES.get(inferred)
     if uniform is not None:
         return np.full(len(values), uniform, dtype=np.int8)
-    return np.fromiter(map(_category, values), dtype=np.int8, count=len(values))
+    # A column holds a handful of Python types: classify each type once.
+    type_codes, types = pd.factorize(
+        np.fromiter(map(type, values), dtype=object, count=len(values))
+    )
+    categories = np.array([_category_of_type(kind) for kind in types], dtype=np.int8)
+    return categories[type_codes]
 
 
-def _category(value: Any) -> int:
-    if isinstance(value, str):
+def _category_of_type(kind: type) -> int:
+    if issubclass(kind, str):
         return CATEGORY_STR
-    if isinstance(value, bool | np.bool_):
+    if issubclass(kind, bool | np.bool_):
         return CATEGORY_BOOL
-    if isinstance(value, int | float | np.integer | np.floating):
+    if issubclass(kind, int | float | np.integer | np.floating):
         return CATEGORY_NUMBER
-    if isinstance(value, dt.date | np.datetime64):
+    if issubclass(kind, dt.date | np.datetime64):
         return CATEGORY_TEMPORAL
     return CATEGORY_OTHER
 
@@ -434,8 +458,9 @@ def _split_bools_from_numbers(
     True == 1 and False == 0 in Python, so factorize keeps whichever came
     first. Only cells whose value equals 0 or 1 need a type check.
     """
-    suspects = [code for code, value in enumerate(uniques) if _equals_zero_or_one(value)]
-    if not suspects:
+    # Elementwise == runs in C; strings and dates simply compare unequal.
+    suspects = np.flatnonzero((uniques == 1) | (uniques == 0))
+    if not len(suspects):
         return codes, uniques
     extra: list[Any] = []
     for code in suspects:
@@ -455,10 +480,6 @@ def _split_bools_from_numbers(
         added[:] = extra
         uniques = np.concatenate([uniques, added])
     return codes, uniques
-
-
-def _equals_zero_or_one(value: Any) -> bool:
-    return isinstance(value, int | float | np.number | np.bool_) and value in (0, 1)
 
 
 @dataclass
