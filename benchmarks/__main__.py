@@ -134,7 +134,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--sizes", default="1k,10k,100k",
                         help="validation sizes, comma-separated: 1k, 10k, 100k, 1m")  # fmt: skip
-    parser.add_argument("--compare-size", default="100k", help="rows for the tool comparison")
+    parser.add_argument("--compare-size", default="10k", help="rows for the tool comparison")
     parser.add_argument("--sheets-sizes", default="1k,10k", help="sizes for the Sheets call count")
     parser.add_argument("--skip-compare", action="store_true", help="skip pandera and frictionless")
     parser.add_argument("--skip-sync", action="store_true", help="skip the HubSpot migration")

@@ -63,7 +63,7 @@ def comparison_design() -> Design:
 
 
 def comparison_rows(rows: int, *, seed: int = 7, fault_rate: float = 0.02) -> list[list[Any]]:
-    """Return rows of text cells ("" for blank) with faults every tool sees alike."""
+    """Return rows of text cells ("" for blank) with faults that every tool rejects."""
     rng = np.random.default_rng(seed)
     ids = [f"D-{number:07d}" for number in range(rows)]
     for target in np.flatnonzero(rng.random(rows) < fault_rate / 2).tolist():

@@ -68,7 +68,7 @@ HEADERS = {
     "memo": ("備考", "Memo"),  # not in the design: one header_problem warning
 }
 
-# (pipeline cell forms, [(stage cell forms, closed, stale limit days)]) per pipeline.
+# Pipeline id -> (cell texts naming the pipeline, [(cell texts naming a stage, closed as)]).
 PIPELINES = {
     "cs": (
         ["カスタマーサクセス", "CS", "Customer success"],

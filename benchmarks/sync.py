@@ -2,9 +2,9 @@
 
 The fake HubSpot (``tests.fakes.hubspot``) enforces its rolling limit of 100
 requests per 10 s on a ``FakeClock`` that the client's rate limiter and
-retries share, so the simulated seconds are what the limit would cost
-against the real service, while the real seconds show the bridge's own
-overhead (validation excluded). The sheet is the sync tests' deal sheet:
+retries share. The simulated seconds are therefore what the limit would cost
+against the real service. The real seconds add the bridge's and the fake's
+own work (validation excluded). The sheet is the sync tests' deal sheet:
 every row a deal, companies and their contacts shared by several deals.
 
 The floor is what the limit allows at best: the fewest requests that can
@@ -38,12 +38,12 @@ class SyncRun:
     rows: int
     companies: int
     contacts: int
-    requests: int  # every request the fake answered, 429s included
+    requests: int  # every request the fake received, 429s included
     too_many_requests: int  # 429 responses
     simulated_seconds: float
     real_seconds: float
     floor_requests: int
-    failed_rows: int  # rows the ledger holds as not synced
+    failed_rows: int  # rows the ledger records as not synced
     statuses: dict[str, int]
 
     @property
