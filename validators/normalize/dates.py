@@ -346,16 +346,6 @@ def _to_ns(index: pd.DatetimeIndex) -> np.ndarray:
 
 
 def _read_strings(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
-    # A date column holds a few thousand distinct days even when the column
-    # as a whole looked too unique to deduplicate, so each text is read once.
-    codes, uniques = pd.factorize(np.array(texts, dtype=object))
-    if len(uniques) < len(texts):
-        wall, instant = _read_distinct_strings(uniques.tolist())
-        return wall.take(codes), instant.take(codes)
-    return _read_distinct_strings(texts)
-
-
-def _read_distinct_strings(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
     count = len(texts)
     wall = np.full(count, NAT)
     instant = np.full(count, NAT)
