@@ -361,6 +361,15 @@ DATE_CASES = [
     (-5, INVALID),
     ("0", INVALID),
     ("0224-04-01", INVALID),
+    ("9999-12-31", INVALID),
+    ("2201-01-01", INVALID),
+    ("2200-12-31", pd.Timestamp("2200-12-31")),
+    ("1800-01-01", pd.Timestamp("1800-01-01")),
+    (dt.date(1, 1, 1), INVALID),
+    (dt.datetime(9999, 12, 31), INVALID),
+    (np.datetime64("2300-01-01"), INVALID),
+    (99991231, INVALID),
+    (109990, INVALID),
     (20241301, INVALID),
     (True, INVALID),
     ("", EMPTY),
@@ -457,6 +466,11 @@ def test_datetime_naive_in_other_time_zone():
 def test_datetime_in_daylight_saving_gap_moves_forward():
     result = normalize_one("2024-03-10 02:30", "datetime", time_zone="America/New_York")
     assert result.values.iloc[0] == pd.Timestamp("2024-03-10 03:00", tz="America/New_York")
+
+
+def test_datetime_in_repeated_hour_takes_first():
+    result = normalize_one("2024-11-03 01:30", "datetime", time_zone="America/New_York")
+    assert result.values.iloc[0] == pd.Timestamp("2024-11-03 05:30", tz="UTC")
 
 
 def test_datetime_batch_with_mixed_offsets():

@@ -403,7 +403,6 @@ class Distinct:
         else:
             codes, self.values = _factorize(values)
         self.codes = codes
-        self.size = len(series)
 
     def _estimated_distinct_share(self, values: np.ndarray) -> float:
         """Estimate distinct values / cells from the repeats in a random sample.

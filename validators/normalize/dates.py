@@ -29,16 +29,18 @@ from validators.normalize.core import (
 NAT = np.datetime64("NaT", "ns")
 
 # Spreadsheet serial dates count days since 1899-12-30 (Google Sheets, and
-# Excel from 1900-03-01 on). Serials 2..110000 span 1900-01-01..2201-02-13;
-# other numbers in a date column are not dates.
+# Excel from 1900-03-01 on). Serials 2..110000 span 1900-01-01..2201-03-02,
+# and MAX_DATE below cuts them at the end of 2200. Other numbers in a date
+# column are not dates.
 SERIAL_EPOCH = np.datetime64("1899-12-30", "ns")
 MIN_SERIAL = 2
 MAX_SERIAL = 110_000
-NANOSECONDS_PER_DAY = 86_400 * 10**9
 
 # Dates outside this range are rejected as typos (0224-04-01, 20224-04-01).
-MIN_DATE = np.datetime64("1800-01-01", "ns")
-MAX_DATE = np.datetime64("2201-01-01", "ns")  # exclusive
+# Day units: comparing with values of a coarser unit than ns (pandas reads
+# year 9999 in µs) must not convert those values to ns, where they overflow.
+MIN_DATE = np.datetime64("1800-01-01", "D")
+MAX_DATE = np.datetime64("2201-01-01", "D")  # exclusive
 _FIRST_DATETIME = dt.datetime(1800, 1, 1)
 _END_DATETIME = dt.datetime(2201, 1, 1)
 
@@ -311,13 +313,15 @@ def _read_numbers(numbers: np.ndarray) -> np.ndarray:
     milliseconds = np.round(numbers[serial] * 86_400_000).astype(np.int64)
     wall[serial] = SERIAL_EPOCH + milliseconds.astype("timedelta64[ms]")
 
-    compact = (numbers >= 10_000_000) & (numbers <= 99_999_999) & (numbers == np.floor(numbers))
+    # Limited to the accepted years first, so that pandas never overflows.
+    compact = (numbers >= 18_000_101) & (numbers <= 22_001_231) & (numbers == np.floor(numbers))
     if compact.any():
         digits = numbers[compact].astype(np.int64)
         parts = pd.DataFrame(
             {"year": digits // 10_000, "month": digits // 100 % 100, "day": digits % 100}
         )
         wall[compact] = pd.to_datetime(parts, errors="coerce").to_numpy("datetime64[ns]")
+    wall[(wall < MIN_DATE) | (wall >= MAX_DATE)] = NAT
     return wall
 
 
