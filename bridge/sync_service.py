@@ -18,13 +18,14 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from bridge.design_source import load_sheet_design
 from bridge.errors import RowKeysNotStored
 from bridge.i18n import N_, gettext
 from bridge.sheets.google_source import parse_google_source
 from bridge.sheets.local_paths import CHECKED_SUFFIX, default_output_path, is_checked_file
 from bridge.sheets.writeback import WriteBack
 from bridge.sources import LocalSheet, SheetAdapter, open_source
-from bridge.validation import build_writeback, load_design, today_in
+from bridge.validation import build_writeback, today_in
 from sync.batch import ASSOCIATION_FAILED, CONFLICT, REJECTED, SYNCED, same_value
 from sync.hubspot.client import (
     CASE_INSENSITIVE_ID_PROPERTIES as CASELESS_PROPERTIES,
@@ -90,7 +91,7 @@ def open_sheet(
     output: Path | None = None,
 ) -> SheetSync:
     """Read ``source`` and validate it against the design."""
-    design, _ = load_design(design_path)
+    design, _ = load_sheet_design(source, design_path)
     adapter = open_source(source, sheet=sheet, output=output)
     return read_sheet(adapter, design, source, as_of=as_of, lang=lang)
 

@@ -12,13 +12,14 @@ from bridge.cli.app import EXIT_OK, EXIT_USAGE, cli, handle_errors, pick_languag
 from bridge.cli.kpi_output import KpiPrinter
 from bridge.cli.validate import parse_as_of
 from bridge.cli.validate_history import history_option, open_history_or_exit
+from bridge.design_source import load_sheet_design
 from bridge.errors import InvalidPeriodError, LookupFileError
 from bridge.history_service import history_kpi_rows, history_kpis
 from bridge.i18n import N_, gettext
 from bridge.kpi_service import add_kpi_tabs, load_lookups, parse_period, report_json
 from bridge.kpi_sheets import KPI_SHEET
 from bridge.sources import open_source
-from bridge.validation import build_writeback, load_design, today_in
+from bridge.validation import build_writeback, today_in
 from validators.engine import validate as run_validation
 from validators.kpi.report import compute_kpis as compute_report
 
@@ -40,6 +41,12 @@ ERROR_TEXTS = {
     "design_path",
     type=click.Path(path_type=Path),
     help="Design file (YAML). Default: the bundled example design.",
+)
+@click.option(
+    "--design-tab",
+    "design_tab",
+    help="Read the design from this tab of SOURCE (e.g. 設計). Default: a 設計 or Design tab "
+    "of a local .xlsx, else --design.",
 )
 @click.option("--sheet", help="Tab to read. Default: the design's tab, else the first tab.")
 @click.option(
@@ -72,6 +79,7 @@ ERROR_TEXTS = {
 def kpi_command(
     source: str,
     design_path: Path | None,
+    design_tab: str | None,
     sheet: str | None,
     lang: str | None,
     as_of: str | None,
@@ -85,7 +93,7 @@ def kpi_command(
     try:
         kpi_period = parse_period(period)
         day = parse_as_of(as_of)
-        design, loaded_from = load_design(design_path)
+        design, loaded_from = load_sheet_design(source, design_path, design_tab)
         lang = pick_language(lang, design.sheet.locale)
         lookups = load_lookups(design, loaded_from, Path(source))
     except (InvalidPeriodError, LookupFileError) as error:

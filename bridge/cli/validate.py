@@ -16,9 +16,10 @@ from bridge.cli.validate_history import (
     print_history,
     record_history_or_exit,
 )
+from bridge.design_source import load_sheet_design
 from bridge.errors import InvalidOptionError
 from bridge.sources import open_source
-from bridge.validation import build_writeback, load_design, today_in, write_report
+from bridge.validation import build_writeback, today_in, write_report
 from validators.engine import validate as run_validation
 
 
@@ -38,6 +39,12 @@ def parse_as_of(value: str | None) -> dt.date | None:
     "design_path",
     type=click.Path(path_type=Path),
     help="Design file (YAML). Default: the bundled example design.",
+)
+@click.option(
+    "--design-tab",
+    "design_tab",
+    help="Read the design from this tab of SOURCE (e.g. 設計). Default: a 設計 or Design tab "
+    "of a local .xlsx, else --design.",
 )
 @click.option("--sheet", help="Tab to read. Default: the design's tab, else the first tab.")
 @click.option(
@@ -64,6 +71,7 @@ def parse_as_of(value: str | None) -> dt.date | None:
 def validate_command(
     source: str,
     design_path: Path | None,
+    design_tab: str | None,
     sheet: str | None,
     lang: str | None,
     as_of: str | None,
@@ -74,7 +82,7 @@ def validate_command(
 ) -> None:  # fmt: skip
     """Check every row of SOURCE (.xlsx, .csv or Google Sheets URL) against the design."""
     day = parse_as_of(as_of)
-    design, _ = load_design(design_path)
+    design, _ = load_sheet_design(source, design_path, design_tab)
     lang = pick_language(lang, design.sheet.locale)
     adapter = open_source(source, sheet=sheet, output=output)
     table = adapter.read(design)

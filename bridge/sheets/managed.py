@@ -29,8 +29,9 @@ DEFINED_NAME_PREFIX = "_bridge_"
 # Hidden tab where the bridge records which cells it highlighted and which tabs it made.
 STATE_SHEET = "_bridge"
 
-# Tabs the bridge writes itself, never read as the user's data tab.
-BRIDGE_SHEETS = frozenset({STATE_SHEET, "KPI", "要対応", "To-do"})
+# Tabs the bridge writes itself, and the design tabs (設計 / Design) the admin
+# keeps: never read as the user's data tab.
+BRIDGE_SHEETS = frozenset({STATE_SHEET, "KPI", "要対応", "To-do", "設計", "Design"})
 
 _COLUMN_BY_HEADER: dict[str, ManagedColumn] = {
     text: column for column, texts in MANAGED_HEADERS.items() for text in texts.values()
