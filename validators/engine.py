@@ -78,7 +78,11 @@ def validate(
     blank = _blank_rows(frame, binding)
     index = frame.index[~blank.to_numpy()]
 
-    raw = {name: frame.loc[index, column.index] for name, column in binding.by_property.items()}
+    columns = binding.by_property.items()
+    if len(index) == len(frame):  # no blank rows: the frame's columns serve without a copy
+        raw = {name: frame[column.index] for name, column in columns}
+    else:
+        raw = {name: frame.loc[index, column.index] for name, column in columns}
     values = {
         name: _normalize(design, name, series, table.time_zone) for name, series in raw.items()
     }
