@@ -204,6 +204,8 @@ NUMBER_CASES = [
     ("1e400", INVALID),
     ("1_000", INVALID),
     ("(▲5)", INVALID),
+    ("TRUE", INVALID),
+    ("false", INVALID),
     (True, INVALID),
     (float("inf"), INVALID),
     (dt.date(2024, 4, 1), INVALID),
@@ -233,6 +235,11 @@ def test_number_batch_matches_single_cells():
             assert together.empty.iloc[position], raw
         else:
             assert value == expected, raw
+
+
+def test_number_column_of_words_stays_invalid():
+    result = normalize_column(pd.Series(["TRUE", "FALSE", "yes"], dtype=object), "number")
+    assert result.invalid.tolist() == [True, True, True]
 
 
 def test_number_batch_with_misplaced_commas():

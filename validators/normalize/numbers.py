@@ -51,7 +51,7 @@ _PREFIX_RE = re.compile(r"\x00[¥$\\]")
 _SUFFIX_RE = re.compile(r"円\x00")
 # A single unit at the end becomes an exponent: "3.5万" -> "3.5e4". Other
 # unit forms ("1億2000万", "1万5000") fail float() and reach the full parser.
-_TRAILING_UNIT_RE = re.compile(r"(?<=\d)([兆億万千])\x00")
+_TRAILING_UNIT_RE = re.compile(r"([兆億万千])(?<=\d.)\x00")
 
 
 def _has_misplaced_comma(joined: str) -> bool:
@@ -177,6 +177,10 @@ def _read_floats_as_csv(texts: list[str]) -> np.ndarray | None:
     """
     joined = "\n".join(texts)
     if not texts or "\r" in joined or "\x1f" in joined or joined.count("\n") != len(texts) - 1:
+        return None
+    # The reader turns a column of TRUE/FALSE (any case) into 1.0 and 0.0, and
+    # that cannot be switched off. Plain numbers contain none of these letters.
+    if any(letter in joined for letter in "tTfF"):
         return None
     try:
         frame = pd.read_csv(
