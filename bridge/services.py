@@ -10,8 +10,10 @@ from __future__ import annotations
 import functools
 import json
 import logging
+import os
 from typing import Any, Protocol
 
+from bridge.history_service import DATABASE_URL_VARIABLE, RunHistory, open_run_history
 from bridge.jobs import JobContext, JobFailure, JobHandler
 from bridge.kpi_service import add_kpi_tabs, parse_period, report_json
 from bridge.messages import design_problem_message
@@ -102,9 +104,12 @@ def run_validation(
         raise JobFailure("too-many-rows", sheet=table.title, rows=len(table.rows), limit=max_rows)
     context.report_progress(0.3)
 
-    # TODO: record the run in the history database as `bridge validate` does, so
-    # that stage-entered dates and score drops also work for runs started here.
-    result = validate(table, design, body.as_of or today_in(table.time_zone))
+    day = body.as_of or today_in(table.time_zone)
+    history = _open_history(context.job.spreadsheet_id or body.spreadsheet, body, table.title)
+    previous = history.previous(day, design) if history else None
+    result = validate(table, design, day, previous=previous)
+    if history is not None:
+        result.summary["history"] = history.record(result)
     context.report_progress(0.7)
 
     written = adapter.write(table, build_writeback(result, lang)) if body.write else None
@@ -113,6 +118,22 @@ def run_validation(
     logger.info("validated sheet %s: %d findings", table.title, len(report["findings"]))
     # Dates and numpy numbers in the summary become plain JSON values.
     return json.loads(json.dumps(report, ensure_ascii=False, default=str))
+
+
+def _open_history(spreadsheet: str, body: ValidationRequest, title: str) -> RunHistory | None:
+    """Open the run history when ``DATABASE_URL`` names the shared database.
+
+    Without it there is no database every instance shares (App Engine's disk
+    is not kept), so runs started here record nothing.
+    """
+    if not os.environ.get(DATABASE_URL_VARIABLE):
+        return None
+    source = spreadsheet
+    if body.gid is not None:
+        source = f"https://docs.google.com/spreadsheets/d/{spreadsheet}/edit#gid={body.gid}"
+    elif not spreadsheet.startswith(("https://", "gsheet:")):
+        source = f"gsheet:{spreadsheet}#{title}"
+    return open_run_history(source, None)
 
 
 def run_kpis(

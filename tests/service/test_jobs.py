@@ -73,6 +73,28 @@ def test_validation_job_lifecycle(client, headers, sheets, cli_report):
         assert (fault["row"], fault["code"]) in found, fault
 
 
+def test_jobs_record_history_with_database(client, headers, tmp_path, monkeypatch):
+    database = tmp_path / "history.db"
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{database}")
+    first = wait_for_job(
+        client, start(client, headers, as_of="2026-11-01").get_json()["status_url"], headers
+    )
+    second = wait_for_job(client, start(client, headers).get_json()["status_url"], headers)
+    assert first["state"] == second["state"] == "done"
+
+    history = second["result"]["summary"]["history"]
+    assert history["recorded"] == first["result"]["summary"]["history"]["recorded"] > 0
+    with sa.create_engine(f"sqlite:///{database}").connect() as connection:
+        days = connection.execute(sa.text("select distinct as_of from history")).scalars().all()
+    assert sorted(str(day)[:10] for day in days) == ["2026-11-01", AS_OF]
+
+
+def test_jobs_without_database_record_nothing(client, headers, monkeypatch):
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    job = wait_for_job(client, start(client, headers).get_json()["status_url"], headers)
+    assert "history" not in job["result"]["summary"]
+
+
 def test_job_writes_result_columns(client, headers, sheets):
     job = wait_for_job(client, start(client, headers).get_json()["status_url"], headers)
     output = sheets.output(SHEET_ID)
