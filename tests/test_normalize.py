@@ -796,6 +796,7 @@ def test_url_fast_path_agrees_with_full_pattern():
         ("12-34567", INVALID, None),
         ("123-456", INVALID, None),
         ("12345678", INVALID, None),
+        ("〒١٢٣-٤٥٦٧", INVALID, None),
         ("未定", INVALID, None),
         ("", EMPTY, None),
     ],

@@ -39,8 +39,8 @@ _TRUE_WORDS = (
 _FALSE_WORDS = ("いいえ", "×", "✕", "無", "無し", "なし", "false", "no", "n", "0", "off", "未")
 _BOOL_WORDS = {word: True for word in _TRUE_WORDS} | {word: False for word in _FALSE_WORDS}
 
-# Distinct invalid values that get an option suggestion; difflib costs about
-# 10 µs per option and value, so a column of free text stops there.
+# Distinct invalid values that get an option suggestion. difflib compares
+# each with every option text, so a column of free text stops there.
 MAX_SUGGESTED_VALUES = 5_000
 SUGGESTION_CUTOFF = 0.6
 _SEPARATORS_RE = re.compile(r"[\s_\-]+")
@@ -110,7 +110,6 @@ def parse_enum(cells: Cells, options: Sequence[OptionSpec]) -> Parsed:
 
     suggestion = np.full(len(cells), None, dtype=object)
     misses = np.flatnonzero(invalid)
-    # Capped by distinct value: a column of free text could take minutes.
     closest: dict[str, str | None] = {}
     for position in misses:
         key = keys[position]

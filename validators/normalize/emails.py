@@ -136,25 +136,25 @@ def parse_email(cells: Cells) -> Parsed:
         # Each has exactly one "@", so splitting the joined batch alternates
         # local part and domain.
         domains = "@".join(addresses.tolist()).split("@")[1::2]
-        accepted, rejected = set(), set()
+        good_domains, bad_domains = set(), set()
         for domain in dict.fromkeys(domains):
             normal = _normalized_domain(domain)
             if normal == domain:
-                accepted.add(domain)
+                good_domains.add(domain)
             elif normal is None:
-                rejected.add(domain)
+                bad_domains.add(domain)
         # A domain that email-validator changes beyond lower case (none known)
         # leaves its addresses undecided, for the full check below.
-        valid = np.fromiter(map(accepted.__contains__, domains), bool, len(domains))
-        invalid = np.fromiter(map(rejected.__contains__, domains), bool, len(domains))
-        values[simple[valid]] = addresses[valid]
-        decided[simple[valid | invalid]] = True
+        good = np.fromiter(map(good_domains.__contains__, domains), bool, len(domains))
+        bad = np.fromiter(map(bad_domains.__contains__, domains), bool, len(domains))
+        values[simple[good]] = addresses[good]
+        decided[simple[good | bad]] = True
 
     undecided = np.flatnonzero(~decided)
     values[undecided] = apply_distinct(_validated_address, texts, undecided)
 
     invalid = np.equal(values, None)
     suggestion = np.full(count, None, dtype=object)
-    rejected = np.flatnonzero(invalid)
-    suggestion[rejected] = apply_distinct(_email_suggestion, texts, rejected)
+    misses = np.flatnonzero(invalid)
+    suggestion[misses] = apply_distinct(_email_suggestion, texts, misses)
     return Parsed(values, invalid, suggestion)

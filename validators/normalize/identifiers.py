@@ -19,7 +19,7 @@ from validators.normalize.core import (
 # Dashes people type between the two parts: ASCII, Unicode dashes, the
 # minus sign and the katakana long vowel mark ー.
 _DASHES = "-‐‑‒–—―−ー"
-_POSTAL_RE = re.compile(rf"〒?\s*(\d{{3}})\s*[{_DASHES}]?\s*(\d{{4}})")
+_POSTAL_RE = re.compile(rf"〒?\s*([0-9]{{3}})\s*[{_DASHES}]?\s*([0-9]{{4}})")
 POSTAL_CODE_LENGTH = 7
 
 CORPORATE_NUMBER_LENGTH = 13

@@ -1,7 +1,7 @@
 """Phone number cells, validated with phonenumbers' metadata.
 
-Calling phonenumbers.parse costs about 20 µs per number, too slow for a
-column of 100k distinct numbers. For Japan, the regional metadata patterns
+Calling phonenumbers.parse costs tens of microseconds per number, too slow
+for a column of 100k distinct numbers. For Japan, the regional metadata patterns
 are turned into tables of valid number prefixes once, and numbers in the
 usual national and +81 forms are looked up in those tables with numpy. Other
 regions and unusual forms go through phonenumbers.parse.

@@ -18,7 +18,8 @@ from validators.normalize.core import (
 )
 
 # http(s) URLs and bare domains. Labels may be Unicode (internationalised
-# domain names); the top-level domain is letters or an xn-- A-label.
+# domain names); the top-level domain is letters or an xn-- A-label. The
+# host may also be a dotted IPv4 address, whose octets are not range-checked.
 _URL_RE = re.compile(
     r"(?:(?P<scheme>https?)://)?"
     r"(?P<host>(?:[^\W_](?:[\w-]{0,61}[^\W_])?\.)+(?:[^\W\d_]{2,63}|xn--[a-z0-9-]{1,59})"
