@@ -80,11 +80,19 @@ def normalize_column(
 ) -> Normalized:
     """Read every cell of ``series`` as a value of property type ``kind``.
 
-    Output values by kind: float64 for number, currency and percent (percent
-    as a fraction, 12% -> 0.12); naive datetime64[ns] at midnight for date;
-    datetime64[ns, time_zone] for datetime; object (True/False/None) for
-    bool; object (str/None) for all others. ``blank_values`` are texts that
-    mean "blank" in this column, compared ignoring case and width.
+    Output values by kind:
+    - number, currency, percent: float64. Percent is a fraction (12% -> 0.12).
+    - date: naive datetime64[ns] at midnight.
+    - datetime: datetime64[ns, time_zone].
+    - bool: object, True/False/None.
+    - all others: object, str/None. An enum gives the option's internal value.
+
+    ``blank_values`` are texts that mean "blank" in this column, compared
+    after cleaning and ignoring case and width. ``options`` are the enum's
+    options. ``time_zone`` is the sheet's zone, for values without one.
+    ``phone_region`` is the region of phone numbers written without +country.
+    Suggestions exist for enum, email, phone, url, postal_code and
+    corporate_number cells.
 
     Raises ValueError for an unknown kind.
     """

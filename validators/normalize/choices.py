@@ -102,7 +102,7 @@ class OptionIndex:
 
 
 def parse_enum(cells: Cells, options: Sequence[OptionSpec]) -> Parsed:
-    """Map each cell to the internal value of its option; suggest the closest label on a miss."""
+    """Map each cell to the internal value of its option, and suggest the closest label on a miss."""
     index = OptionIndex(options)
     keys = [key.strip() for key in nfkc_casefold(cells.text.tolist())]
     values = np.array([index.by_key.get(key) for key in keys], dtype=object)

@@ -1,8 +1,8 @@
 """Shared machinery: result types, cell cleaning and the distinct-value pipeline.
 
-A column is parsed once per distinct raw value, never once per cell: real
-sheets repeat values heavily, and where they do not (e-mails, phone numbers),
-the kind parsers use batch string operations over all values at once.
+A column is parsed once per distinct raw value when its values repeat, as
+they do in most sheet columns. Where they do not (e-mails, phone numbers),
+the kind parsers use batch operations over all values at once.
 """
 
 from __future__ import annotations
@@ -58,7 +58,9 @@ class Normalized:
     empty: pd.Series  # blank after cleaning, or one of the column's blank values
     invalid: pd.Series  # not empty, but not a valid value of the kind
     formula_error: pd.Series  # a spreadsheet error value such as #REF!
-    suggestion: pd.Series | None = None  # str fix per invalid cell where one exists
+    # A suggested fix (str) per invalid cell where one exists, else None. The
+    # whole field is None when no cell has one.
+    suggestion: pd.Series | None = None
 
 
 # Python types of raw cells, one code per distinct value.
@@ -152,8 +154,8 @@ class ByteLines:
     """Texts joined by line breaks as one byte array, for checks done in numpy.
 
     Non-ASCII characters become one "?" byte each, so byte offsets match
-    string offsets; ``ascii`` tells which texts had none. ``usable`` is False
-    when a text contains a line break itself.
+    string offsets, and ``ascii`` is True for the texts that had none.
+    ``usable`` is False when a text contains a line break itself.
 
     ``classes`` maps each byte to bit flags. The positions of all flagged
     bytes are found in one pass, so that each check afterwards only touches
@@ -287,7 +289,7 @@ def _classify(values: np.ndarray) -> np.ndarray:
     uniform = _UNIFORM_CATEGORIES.get(inferred)
     if uniform is not None:
         return np.full(len(values), uniform, dtype=np.int8)
-    # A column holds a handful of Python types: classify each type once.
+    # A column contains a handful of Python types, so each type is classified once.
     type_codes, types = pd.factorize(
         np.fromiter(map(type, values), dtype=object, count=len(values))
     )
@@ -367,7 +369,7 @@ def _texts_of(values: np.ndarray, category: int) -> list[str]:
 
 @dataclass
 class Parsed:
-    """What a kind parser returns for the cells it was given, position by position."""
+    """Output of a kind parser, one entry per cell it was given."""
 
     values: np.ndarray  # missing value of the output dtype where invalid
     invalid: np.ndarray  # bool
@@ -457,7 +459,7 @@ def _split_bools_from_numbers(
     True == 1 and False == 0 in Python, so factorize keeps whichever came
     first. Only cells whose value equals 0 or 1 need a type check.
     """
-    # Elementwise == runs in C; strings and dates simply compare unequal.
+    # Elementwise == runs in C, and strings and dates compare unequal.
     suspects = np.flatnonzero((uniques == 1) | (uniques == 0))
     if not len(suspects):
         return codes, uniques
@@ -532,8 +534,8 @@ def _matches_blank_values(texts: np.ndarray, blank_values: Collection[str]) -> n
     if not markers:
         return result
     # Only short texts can normalise to a marker. NFKC shortens text only by
-    # composing characters (ｶﾞ -> ガ), so four times the longest marker is a
-    # generous bound.
+    # composing characters (ｶﾞ -> ガ, two into one), so four times the
+    # longest marker is a generous bound.
     longest = 4 * max(len(marker) for marker in markers)
     lengths = np.fromiter(map(len, texts), dtype=np.int64, count=len(texts))
     candidates = np.flatnonzero((lengths > 0) & (lengths <= longest))

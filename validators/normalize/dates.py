@@ -131,7 +131,7 @@ _NAMED_OFFSETS = {"z": 0, "utc": 0, "gmt": 0, "jst": 9 * 60}
 _SERIAL_TEXT_RE = re.compile(r"\d+(?:\.\d+)?")
 
 # Fast path: formats that pandas parses in one vectorised call per format.
-# The ones a sample of the column matches are run over all values; what is
+# The ones a sample of the column matches are run over all values. What is
 # left goes through parse_time_text one value at a time. Formats with %z
 # give instants. A failed value costs pandas about 1 µs per format, which is
 # why the sample picks them.
@@ -163,7 +163,7 @@ class TimeValue:
 
 
 def parse_time_text(text: str) -> TimeValue | None:
-    """Parse one NFKC-normalised date or datetime text; return None when it is none."""
+    """Parse one NFKC-normalised date or datetime text, or return None if it is not one."""
     for pattern in _DATE_PATTERNS:
         match = pattern.match(text)
         if match is not None:
@@ -206,7 +206,7 @@ def _era_date(name: str, year: str, month: str, day: str) -> dt.date | None:
 
 
 def _with_time(date: dt.date, rest: str) -> TimeValue | None:
-    """Add the time and zone that follow the date part; None when the rest is not one."""
+    """Return the date with the time and zone that follow it, or None if the rest is not a time."""
     weekday = _WEEKDAY_RE.match(rest)
     if weekday is not None:
         rest = rest[weekday.end() :]
@@ -278,7 +278,7 @@ def _serial_value(serial: float) -> TimeValue | None:
 
 @dataclass
 class _Readings:
-    """Per cell: wall-clock time, or UTC instant, both datetime64[ns]; NaT where not that."""
+    """Per cell, a wall-clock time or a UTC instant as datetime64[ns], and NaT in the other array."""
 
     wall: np.ndarray
     instant: np.ndarray
@@ -313,7 +313,7 @@ def _read_numbers(numbers: np.ndarray) -> np.ndarray:
     milliseconds = np.round(numbers[serial] * 86_400_000).astype(np.int64)
     wall[serial] = SERIAL_EPOCH + milliseconds.astype("timedelta64[ms]")
 
-    # Limited to the accepted years first, so that pandas never overflows.
+    # Only years 1800-2200 are read, which keeps pandas inside its datetime range.
     compact = (numbers >= 18_000_101) & (numbers <= 22_001_231) & (numbers == np.floor(numbers))
     if compact.any():
         digits = numbers[compact].astype(np.int64)
@@ -427,7 +427,7 @@ def parse_date(cells: Cells, time_zone: str) -> Parsed:
 def parse_datetime(cells: Cells, time_zone: str) -> Parsed:
     """Parse datetime cells to UTC instants as datetime64[ns].
 
-    A value without a zone is a wall-clock time in ``time_zone``; a date
+    A value without a zone is a wall-clock time in ``time_zone``, and a date
     alone is midnight there. In a daylight-saving gap the time moves forward,
     and in a repeated hour the first occurrence wins.
     """

@@ -68,7 +68,7 @@ _EMAIL_CLASSES = byte_classes(
 
 
 def _simple_addresses(texts: list[str]) -> tuple[np.ndarray, list[str]]:
-    """Find plain ASCII dot-atom addresses in numpy; return them with lower-cased domains.
+    """Find plain ASCII dot-atom addresses in numpy, and return texts with lower-cased domains.
 
     Such an address has one "@", a local part of atext characters with
     single dots inside, and a domain of letters, digits, hyphens and dots.
@@ -115,7 +115,7 @@ def _email_suggestion(text: str) -> str | None:
 
 
 def parse_email(cells: Cells) -> Parsed:
-    """Validate addresses with email-validator (no DNS lookups); output its normalised form.
+    """Validate addresses with email-validator, without DNS lookups, and output the normalised address.
 
     Full-width input is NFKC-normalised first. The domain is lower-cased,
     the local part kept as written. Plain ASCII addresses are checked in a

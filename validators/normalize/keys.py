@@ -63,7 +63,7 @@ def _company_keys(texts: list[str]) -> list[str]:
 
 
 def _keys_of_texts(series: pd.Series, make_keys: Callable[[list[str]], list[str]]) -> pd.Series:
-    """Apply make_keys once per distinct cleaned text; blank cells get None."""
+    """Apply make_keys once per distinct cleaned text. Blank cells get None."""
     column = prepare(series, max_distinct_share=MAX_DISTINCT_SHARE_FOR_TEXT)
     keys = np.full(len(column.cells), None, dtype=object)
     present = ~column.empty
@@ -84,5 +84,5 @@ def company_match_key(series: pd.Series) -> pd.Series:
 
 
 def email_match_key(series: pd.Series) -> pd.Series:
-    """Return a key per e-mail address that ignores width and case; None for blank cells."""
+    """Return a key per e-mail address that ignores width and case, or None for a blank cell."""
     return _keys_of_texts(series, nfkc_casefold)

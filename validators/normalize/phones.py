@@ -47,7 +47,7 @@ _NUMBER_TYPES = (
     "mobile",
 )
 _ALL_DIGITS = frozenset(range(10))
-MAX_NATIONAL_LENGTH = 17  # the longest possible length phonenumbers lists
+MAX_NATIONAL_LENGTH = 17  # phonenumbers' maximum national number length (MAX_LENGTH_FOR_NSN)
 
 
 class UnsupportedPatternError(ValueError):
@@ -56,8 +56,8 @@ class UnsupportedPatternError(ValueError):
 
 # --- metadata patterns to prefix tables -----------------------------------
 
-# A pattern is parsed into alternatives of sequences of (atom, min, max);
-# an atom is a set of digits or a nested alternation.
+# A pattern is parsed into alternatives of sequences of (atom, min, max).
+# An atom is a set of digits or a nested alternation.
 _Alternation = list["_Sequence"]
 _Sequence = list[tuple["frozenset[int] | _Alternation", int, int]]
 
@@ -183,8 +183,8 @@ def _expand_sequence(sequence: _Sequence) -> _Expansion:
 class PrefixTable:
     """Valid national numbers by length, as sorted integer prefixes of each prefix length.
 
-    A number of length L is in the table when, for some prefix length k,
-    its first k digits are in ``prefixes[L][k]``; the remaining digits are free.
+    A number of length L is in the table when its first k digits are in
+    ``prefixes[L][k]`` for some k. The remaining digits can be anything.
     """
 
     prefixes: dict[int, dict[int, np.ndarray]]
@@ -267,7 +267,7 @@ _NOT_DIGIT = 1
 _PHONE_CLASSES = byte_classes(~byte_table(string.digits + "\n"))
 
 
-# How a number in a form that _japanese_numbers reads was written.
+# Forms of a number that _japanese_numbers reads.
 _TRUNK, _INTERNATIONAL, _BARE = 0, 1, 2
 
 
@@ -333,7 +333,7 @@ def parse_phone(cells: Cells, region: str) -> Parsed:
 
     For region JP, numbers in the usual forms (03-1234-5678, +81 90 1234 5678,
     （03）1234-5678) are checked in a batch against prefix tables built from
-    phonenumbers' own metadata; everything else goes through phonenumbers.parse.
+    phonenumbers' own metadata. Everything else goes through phonenumbers.parse.
     """
     texts = nfkc(cells.text.tolist())
     count = len(texts)

@@ -96,7 +96,7 @@ def _normal_url_lines(texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
 
 
 def parse_url(cells: Cells) -> Parsed:
-    """Validate http(s) URLs and bare domains; a bare domain gets https://.
+    """Validate http(s) URLs and bare domains. A bare domain gets https:// in front.
 
     The scheme and host are lower-cased. Other schemes, spaces, user names
     and hosts without a dot (localhost, 未定) are invalid.
