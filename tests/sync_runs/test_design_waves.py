@@ -8,11 +8,18 @@ import pytest
 
 from validators.design_file import DesignError, load_design_text
 
-EXAMPLE = (Path(__file__).resolve().parents[2] / "examples" / "design.yaml").read_text("utf-8")
+EXAMPLE_TEXT = (Path(__file__).resolve().parents[2] / "examples" / "design.yaml").read_text("utf-8")
+# The example design without its own waves, so that each test adds the waves it checks.
+EXAMPLE = EXAMPLE_TEXT[: EXAMPLE_TEXT.index("\nwaves:")] + "\n"
 
 
 def test_design_without_waves_loads():
     assert load_design_text(EXAMPLE).waves == ()
+
+
+def test_example_design_waves():
+    names = [wave.name for wave in load_design_text(EXAMPLE_TEXT).waves]
+    assert names == ["cs-renewed", "cs", "ps"]
 
 
 def test_waves_load_with_filters():
