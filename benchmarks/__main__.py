@@ -61,7 +61,8 @@ def validation_rows(sizes: list[int]) -> list[list[str]]:
             f"{run.median:.3f} s wall (CPU {run.cpu_median:.3f} s, spread {run.spread:.0%}, "
             f"{run.repeats} runs)",
             f"{run.rows_per_second:,.0f} rows/s, {run.cells_per_second:,.0f} cells/s, "
-            f"{run.microseconds_per_row:.1f} µs/row, peak {run.peak_mb:,.0f} MB, "
+            f"{run.microseconds_per_row:.1f} µs/row, peak {run.peak_mb:,.0f} MB "
+            f"(generating the sheet: {run.generate_mb:,.0f} MB), "
             f"{run.findings:,} findings",
             target,
         ])  # fmt: skip
