@@ -378,6 +378,8 @@ DATE_CASES = [
     (99991231, INVALID),
     (109990, INVALID),
     (20241301, INVALID),
+    ("2024", INVALID),  # a year typed as text, not serial day 2024
+    ("４５３８３", pd.Timestamp("2024-04-01")),  # serial typed as full-width text
     (True, INVALID),
     ("", EMPTY),
     ("\u3000", EMPTY),

@@ -172,6 +172,10 @@ def parse_time_text(text: str) -> TimeValue | None:
                 return None
             return _with_time(date, text[match.end() :])
     if _SERIAL_TEXT_RE.fullmatch(text):
+        # Typed text "2024" means a year, not serial day 2024 (1905-07-16): too
+        # vague to be a date. Serial numbers from a sheet arrive as numbers.
+        if len(text) == 4 and 1800 <= int(text) <= 2200:
+            return None
         return _serial_value(float(text))
     return None
 
