@@ -23,6 +23,7 @@ from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
 from bridge.errors import HistoryDatabaseError
 from bridge.i18n import N_, gettext
+from bridge.sheets.local_paths import is_writable_directory
 from sync.db import DATABASE_URL_VARIABLE, engine_from_env
 from sync.history import HistoryStore
 from validators.design import Design
@@ -105,7 +106,9 @@ def history_database_url(source: str, output: Path | None) -> str:
         folder = Path.cwd()
     else:
         folder = Path(source).resolve().parent
-    if not os.access(folder, os.W_OK):
+    # The same rule as the result file's: a folder without write bits (a shared
+    # data set) stays untouched, also for root.
+    if not is_writable_directory(folder):
         folder = Path.cwd()
     return f"sqlite:///{folder / HISTORY_FILE_NAME}"
 

@@ -9,7 +9,6 @@ exists so that every language goes through the same path.
 from __future__ import annotations
 
 import io
-import locale as locale_module
 import os
 from functools import cache
 from pathlib import Path
@@ -51,13 +50,19 @@ def normalize_language(lang: str | None) -> str:
 
 
 def environment_language() -> str | None:
-    """Return the language of the user's locale settings, if any is set."""
+    """Return the language of the user's locale settings, or None when they name none.
+
+    The C and POSIX locales name no language, so they give None (and the
+    callers' Japanese default) rather than Python's alias of C.UTF-8 to en_US.
+    """
     for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
         value = os.environ.get(name)
-        if value and value not in ("C", "POSIX") and not value.startswith("C."):
-            return normalize_language(value)
-    code = locale_module.getlocale()[0]
-    return normalize_language(code) if code else None
+        if not value:
+            continue
+        if value in ("C", "POSIX") or value.startswith(("C.", "POSIX.")):
+            return None
+        return normalize_language(value)
+    return None
 
 
 class _Fields(dict):

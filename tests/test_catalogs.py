@@ -56,3 +56,17 @@ def test_language_selection():
     assert normalize_language(None) == "ja"
     assert gettext("ja", "Rows checked") == "検証した行"
     assert gettext("en", "Rows checked") == "Rows checked"
+
+
+def test_environment_language(monkeypatch):
+    from bridge.i18n import environment_language
+
+    for name in ("LC_ALL", "LC_MESSAGES", "LANG"):
+        monkeypatch.delenv(name, raising=False)
+    assert environment_language() is None
+    monkeypatch.setenv("LANG", "C.UTF-8")
+    assert environment_language() is None
+    monkeypatch.setenv("LANG", "en_US.UTF-8")
+    assert environment_language() == "en"
+    monkeypatch.setenv("LC_ALL", "ja_JP.UTF-8")
+    assert environment_language() == "ja"

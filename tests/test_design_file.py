@@ -136,3 +136,19 @@ def test_enum_without_options_reported():
 
 def test_top_level_list_rejected():
     assert [p.code for p in problems_of("- a\n- b\n")] == ["not_a_mapping"]
+
+
+def test_pipeline_mistake_reports_no_follow_on_errors():
+    text = (ROOT / "examples" / "design.yaml").read_text(encoding="utf-8")
+    broken = text.replace("        max_days: 45\n", "        max_dayz: 45\n", 1)
+    problems = problems_of(broken)
+    assert [(p.code, p.key) for p in problems] == [
+        ("unknown_key", "pipelines[0].stages[0].max_dayz")
+    ]
+
+
+def test_validator_message_has_no_pydantic_prefix():
+    text = (ROOT / "examples" / "design.yaml").read_text(encoding="utf-8")
+    problems = problems_of(text.replace("  pipeline: cs\n", "  pipeline: sales\n", 1))
+    assert problems[0].key == "kpi"
+    assert not problems[0].params["detail"].startswith("Value error")

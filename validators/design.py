@@ -209,6 +209,10 @@ class Design(Model):
     @field_validator("kpi")
     @classmethod
     def _kpi_names_exist(cls, kpi: KpiSettings, info: ValidationInfo) -> KpiSettings:
+        # When properties or pipelines are themselves invalid, their mistakes are
+        # reported; checking names against them would only add false problems.
+        if "properties" not in info.data or "pipelines" not in info.data:
+            return kpi
         properties = info.data.get("properties") or ()
         pipelines = info.data.get("pipelines") or ()
         stage_ids = {p.id: {stage.id for stage in p.stages} for p in pipelines}
@@ -220,6 +224,8 @@ class Design(Model):
     @field_validator("waves")
     @classmethod
     def _wave_names_exist(cls, waves: tuple[Wave, ...], info: ValidationInfo) -> tuple[Wave, ...]:
+        if "pipelines" not in info.data:
+            return waves  # the pipelines' own mistakes are reported instead
         pipelines = info.data.get("pipelines") or ()
         stages_by_pipeline = {p.id: {stage.id for stage in p.stages} for p in pipelines}
         every_stage = set().union(*stages_by_pipeline.values())

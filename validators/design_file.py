@@ -126,7 +126,9 @@ def _innermost(items: list[Any]) -> list[Any]:
 def _problem_from_pydantic(item: Any, lines: dict[KeyPath, int]) -> DesignProblem:
     # Drop the model-validator marker pydantic appends for errors on a whole object.
     path = tuple(part for part in item["loc"] if not str(part).startswith("function-"))
-    params: dict[str, Any] = {"detail": item["msg"]}
+    # Pydantic prefixes the text of a validator's ValueError with "Value error, ".
+    detail = str(item["msg"]).removeprefix("Value error, ")
+    params: dict[str, Any] = {"detail": detail}
     if "input" in item and not isinstance(item["input"], dict | list):
         params["value"] = item["input"]
     ctx = item.get("ctx") or {}
