@@ -47,6 +47,12 @@ OBJECT_TEXTS = {"deal": N_("Deals"), "company": N_("Companies"), "contact": N_("
 ROWS_SHOWN = 20
 
 
+def echo_more(total: int, lang: str, template: str) -> None:
+    """Say how many items a list left out after its first ``ROWS_SHOWN``."""
+    if total > ROWS_SHOWN:
+        click.echo("  " + gettext(lang, template, count=total - ROWS_SHOWN))
+
+
 @cli.group("sync")
 def sync_group() -> None:
     """Preview and run the staged migration of a sheet to HubSpot."""
@@ -126,8 +132,10 @@ def plan_command(source, design_path, sheet, lang, as_of, wave, json_path) -> No
     for row in blocked[:ROWS_SHOWN]:
         click.echo("  " + t(N_("Row {row} ({key}) is blocked by: {codes}"), row=row.sheet_row,
                             key=row.row_key or "-", codes=", ".join(row.blocking_codes)))  # fmt: skip
+    echo_more(len(blocked), lang, N_("… and {count} more (write them all with --json FILE)"))
     for finding in plan.findings[:ROWS_SHOWN]:
         click.echo("  " + finding_message(finding, lang))
+    echo_more(len(plan.findings), lang, N_("… and {count} more (write them all with --json FILE)"))
     if json_path:
         text = json.dumps(plan.to_dict(), ensure_ascii=False, indent=2)
         json_path.write_text(text + "\n", encoding="utf-8")
@@ -178,6 +186,7 @@ def run_command(source, design_path, sheet, lang, as_of, limit, wave, dry_run, u
         click.echo(t(N_("Dry run: {count} rows would be sent."), count=len(report.selected)))
         for row in report.selected[:ROWS_SHOWN]:
             click.echo(f"  {row.sheet_row}  {row.row_key}  {t(ACTION_TEXTS[row.action])}")
+        echo_more(len(report.selected), lang, N_("… and {count} more"))
         sys.exit(EXIT_OK)
 
     counts = report.counts
@@ -193,6 +202,7 @@ def run_command(source, design_path, sheet, lang, as_of, limit, wave, dry_run, u
         click.echo(line)
     for finding in report.findings[:ROWS_SHOWN]:
         click.echo("  " + finding_message(finding, lang))
+    echo_more(len(report.findings), lang, N_("… and {count} more"))
     if report.stop_error is not None:
         for line in sync_error_lines(report.stop_error, lang):
             click.echo(line)
