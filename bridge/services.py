@@ -31,6 +31,7 @@ from validators.design import Design
 from validators.design_file import DesignError, load_design_text
 from validators.engine import validate
 from validators.kpi.report import compute_kpis as compute_report
+from validators.table import SheetTable
 
 logger = logging.getLogger(__name__)
 
@@ -91,18 +92,7 @@ def run_validation(
     body = ValidationRequest.model_validate(request)
     lang = body.lang or "ja"
     design = design_from_request(body.design_yaml, lang)
-    adapter = open_sheet(
-        context.job.spreadsheet_id or body.spreadsheet,
-        sheet=body.sheet,
-        gid=body.gid,
-        access_token=context.access_token,
-        user=context.job.owner,
-    )
-
-    table = adapter.read(design)
-    if len(table.rows) > max_rows:
-        raise JobFailure("too-many-rows", sheet=table.title, rows=len(table.rows), limit=max_rows)
-    context.report_progress(0.3)
+    adapter, table = _read_sheet(body, design, context, open_sheet, max_rows)
 
     day = body.as_of or today_in(table.time_zone)
     history = _open_history(context.job.spreadsheet_id or body.spreadsheet, body, table.title)
@@ -118,6 +108,28 @@ def run_validation(
     logger.info("validated sheet %s: %d findings", table.title, len(report["findings"]))
     # Dates and numpy numbers in the summary become plain JSON values.
     return json.loads(json.dumps(report, ensure_ascii=False, default=str))
+
+
+def _read_sheet(
+    body: ValidationRequest | KpiRequest,
+    design: Design,
+    context: JobContext,
+    open_sheet: SheetOpener,
+    max_rows: int,
+) -> tuple[SheetAdapter, SheetTable]:
+    """Open the requested tab as the job's user and read it, within the row limit."""
+    adapter = open_sheet(
+        context.job.spreadsheet_id or body.spreadsheet,
+        sheet=body.sheet,
+        gid=body.gid,
+        access_token=context.access_token,
+        user=context.job.owner,
+    )
+    table = adapter.read(design)
+    if len(table.rows) > max_rows:
+        raise JobFailure("too-many-rows", sheet=table.title, rows=len(table.rows), limit=max_rows)
+    context.report_progress(0.3)
+    return adapter, table
 
 
 def _open_history(spreadsheet: str, body: ValidationRequest, title: str) -> RunHistory | None:
@@ -147,18 +159,7 @@ def run_kpis(
     body = KpiRequest.model_validate(request)
     lang = body.lang or "ja"
     design = design_from_request(body.design_yaml, lang)
-    adapter = open_sheet(
-        context.job.spreadsheet_id or body.spreadsheet,
-        sheet=body.sheet,
-        gid=body.gid,
-        access_token=context.access_token,
-        user=context.job.owner,
-    )
-
-    table = adapter.read(design)
-    if len(table.rows) > max_rows:
-        raise JobFailure("too-many-rows", sheet=table.title, rows=len(table.rows), limit=max_rows)
-    context.report_progress(0.3)
+    adapter, table = _read_sheet(body, design, context, open_sheet, max_rows)
 
     result = validate(table, design, body.as_of or today_in(table.time_zone))
     # NOTE: only lookups whose values are in the design are used; the service
