@@ -2,33 +2,18 @@
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 
 import pytest
-from sqlalchemy import create_engine, text
-from sqlalchemy.exc import OperationalError
 
-POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
+from tests.postgres import POSTGRES_URL, session_schema
 
 
 @pytest.fixture(scope="session")
 def history_schema() -> Iterator[str]:
     """Create a schema of its own for this test session in the test server; drop it after."""
-    admin = create_engine(POSTGRES_URL, connect_args={"connect_timeout": 3})
-    try:
-        with admin.connect() as connection:
-            connection.execute(text("SELECT 1"))
-    except OperationalError as error:
-        admin.dispose()
-        pytest.skip(f"PostgreSQL at 127.0.0.1:5432 is unreachable: {error.orig}")
-    schema = f"history_test_{uuid.uuid4().hex[:10]}"
-    with admin.begin() as connection:
-        connection.execute(text(f'CREATE SCHEMA "{schema}"'))
-    yield schema
-    with admin.begin() as connection:
-        connection.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
-    admin.dispose()
+    with session_schema("history_test") as schema:
+        yield schema
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
