@@ -69,17 +69,19 @@ def stage_entered_dates(
 
     # NOTE: without a stage-entered column the bridge keeps its own date: it
     # can only know when a run first saw the stage, not when the deal moved.
-    for position in ctx.index[entered.isna().to_numpy()]:
-        stage_id = ctx.stage_ids.at[position]
-        if stage_id is None:
-            continue
-        seen = previous_entered.get(int(position))
-        if seen is not None and previous_stage.get(int(position)) == stage_id:
-            entered.at[position] = pd.Timestamp(seen)
-            source.at[position] = "previous_run"
-        else:
-            entered.at[position] = ctx.as_of
-            source.at[position] = "first_seen"
+    previous_stages = pd.Series(previous_stage, dtype=object).reindex(ctx.index)
+    previous_dates = pd.to_datetime(
+        pd.Series(previous_entered, dtype=object).reindex(ctx.index), errors="coerce"
+    )
+    open_slot = entered.isna() & ctx.stage_ids.notna()
+    same_stage = previous_stages.eq(ctx.stage_ids) & previous_dates.notna()
+
+    kept = open_slot & same_stage
+    entered[kept] = previous_dates[kept]
+    source[kept] = "previous_run"
+    first = open_slot & ~same_stage
+    entered[first] = ctx.as_of
+    source[first] = "first_seen"
     return entered, source
 
 
