@@ -1,4 +1,8 @@
-"""Send one batch of rows to HubSpot: conflict check, companies, contacts, deals, associations.
+"""Send one batch of rows to HubSpot: conflict check, companies, contacts, deals.
+
+The batch's association links are returned in ``BatchOutcome.links``; the
+runner gathers them across batches in ``sync.associations.AssociationQueue``,
+because one association call carries up to 2,000 pairs.
 
 ``BatchSender.send`` never raises for a bad record: HubSpot's per-input
 errors become ``sync_rejected`` findings on their rows, and a changed HubSpot
@@ -14,7 +18,7 @@ import logging
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, NamedTuple
 
 from sync.hubspot.client import CASE_INSENSITIVE_ID_PROPERTIES, object_type_name
 from sync.hubspot.types import BatchResult, RecordError, RecordResult, UpsertInput
@@ -42,7 +46,21 @@ SKIPPED = "skipped"
 # last status is not ``synced``, so the next plan sends it again and the
 # association is created then.
 ASSOCIATION_FAILED = "association_failed"
+# The row's records are written and its links wait in the run's association
+# queue. A run that ends before sending them leaves this status in the
+# ledger, so the next plan sends the row again, links included.
+ASSOCIATION_PENDING = "association_pending"
 OBJECT_KINDS = ("deal", "company", "contact")
+
+
+class Link(NamedTuple):
+    """One association a row needs, e.g. its deal (from) with its company (to)."""
+
+    row_key: str
+    from_type: str  # HubSpot's plural object type: deals, contacts
+    from_id: str
+    to_type: str
+    to_id: str
 
 
 @dataclass
@@ -53,6 +71,7 @@ class BatchOutcome:
     states: list[SyncedState] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)
     statuses: dict[str, str] = field(default_factory=dict)  # row key -> synced, rejected, conflict
+    links: list[Link] = field(default_factory=list)  # associations of the rows written, not sent
     created: int = 0
     updated: int = 0
 
@@ -85,6 +104,7 @@ class BatchSender:
         self.cache = ObjectCache()
 
     def send(self, rows: Sequence[RowPlan]) -> BatchOutcome:
+        """Write the batch's records; return their outcomes and the links still to create."""
         outcome = BatchOutcome()
         failed: dict[str, str] = {}  # row key -> message of the first rejection
         sendable = self._drop_conflicts(rows, outcome)
@@ -101,9 +121,9 @@ class BatchSender:
         self.step("deals")
 
         stamp = self.now()
-        pairs = self._finish_rows(sendable, deals, company_ids, contact_ids, failed, stamp, outcome)
-        self._associate(pairs, sendable, outcome)
-        self.step("associations")
+        outcome.links = self._finish_rows(
+            sendable, deals, company_ids, contact_ids, failed, stamp, outcome
+        )
         return outcome
 
     # -- conflicts ------------------------------------------------------------
@@ -206,7 +226,7 @@ class BatchSender:
                           row.mapped.content_hash)
         )  # fmt: skip
         base = row.state or SyncedState(row.row_key)
-        outcome.states.append(_with_status(base, CONFLICT, f"{kind} changed in HubSpot"))
+        outcome.states.append(with_status(base, CONFLICT, f"{kind} changed in HubSpot"))
         outcome.statuses[row.row_key] = CONFLICT
 
     # -- companies and contacts -----------------------------------------------
@@ -302,9 +322,9 @@ class BatchSender:
         failed: dict[str, str],
         stamp: dt.datetime,
         outcome: BatchOutcome,
-    ) -> list[tuple[str, str, str, str, str]]:
-        """Record each row's outcome and new state; return (row key, from, id, to, id) links."""
-        pairs: list[tuple[str, str, str, str, str]] = []
+    ) -> list[Link]:
+        """Record each row's outcome and new state; return the links the rows need."""
+        pairs: list[Link] = []
         for row in rows:
             key = row.row_key
             if key in failed:
@@ -344,62 +364,12 @@ class BatchSender:
             )
             outcome.statuses[key] = SYNCED
             if company_id:
-                pairs.append((key, "deals", record.hubspot_id, "companies", company_id))
+                pairs.append(Link(key, "deals", record.hubspot_id, "companies", company_id))
             if contact_id:
-                pairs.append((key, "deals", record.hubspot_id, "contacts", contact_id))
+                pairs.append(Link(key, "deals", record.hubspot_id, "contacts", contact_id))
             if company_id and contact_id:
-                pairs.append((key, "contacts", contact_id, "companies", company_id))
+                pairs.append(Link(key, "contacts", contact_id, "companies", company_id))
         return pairs
-
-    def _associate(
-        self,
-        pairs: list[tuple[str, str, str, str, str]],
-        rows: list[RowPlan],
-        outcome: BatchOutcome,
-    ) -> None:
-        """Create the links; a failed link marks its rows ``association_failed``.
-
-        A contact or company shared by several rows is linked once, so one
-        failed link marks every row that asked for it.
-        """
-        grouped: dict[tuple[str, str], dict[tuple[str, str], list[str]]] = {}
-        for row_key, from_type, from_id, to_type, to_id in pairs:
-            grouped.setdefault((from_type, to_type), {}).setdefault((from_id, to_id), []).append(
-                row_key
-            )
-        failures: dict[str, list[tuple[str, RecordError]]] = {}
-        for (from_type, to_type), by_pair in grouped.items():
-            result = self.client.associate_default(from_type, to_type, list(by_pair))
-            for (from_id, to_id), error in result.errors.items():
-                logger.warning(
-                    "HubSpot did not associate %s %s with %s %s: %s",
-                    from_type, from_id, to_type, to_id, error.message,
-                )  # fmt: skip
-                for row_key in by_pair.get((from_id, to_id), []):
-                    failures.setdefault(row_key, []).append((to_type, error))
-        if not failures:
-            return
-        by_key = {row.row_key: row for row in rows}
-        for index, state in enumerate(outcome.states):
-            failed = failures.get(state.row_key)
-            if failed is None or state.last_status != SYNCED:
-                continue
-            detail = "; ".join(
-                f"{to_type}: {error.message} [{error.code}]" for to_type, error in failed
-            )
-            outcome.states[index] = _with_status(state, ASSOCIATION_FAILED, detail)
-            outcome.statuses[state.row_key] = ASSOCIATION_FAILED
-            row = by_key[state.row_key]
-            outcome.outcomes.append(
-                OutcomeRecord(row.row_key, "association", "associate", ASSOCIATION_FAILED,
-                              state.deal_id, detail, row.mapped.content_hash)
-            )  # fmt: skip
-            for to_type, error in failed:
-                outcome.findings.append(
-                    self._finding(row, None, Code.ASSOCIATION_FAILED, None,
-                                  {"target": to_type, "detail": error.message},
-                                  severity=Severity.WARNING)
-                )  # fmt: skip
 
     # -- findings -------------------------------------------------------------
 
@@ -427,7 +397,7 @@ class BatchSender:
                           row.mapped.content_hash)
         )  # fmt: skip
         base = row.state or SyncedState(row.row_key)
-        outcome.states.append(_with_status(base, REJECTED, detail))
+        outcome.states.append(with_status(base, REJECTED, detail))
         outcome.statuses[row.row_key] = REJECTED
         logger.info(
             "HubSpot rejected row %s (sheet row %d): %s", row.row_key, row.sheet_row, detail
@@ -544,7 +514,8 @@ def _lookup(ids: dict[tuple[str, str], str], row: RowPlan, kind: str) -> str | N
     return ids.get(key.match_key) if key else None
 
 
-def _with_status(state: SyncedState, status: str, message: str) -> SyncedState:
+def with_status(state: SyncedState, status: str, message: str | None) -> SyncedState:
+    """Return a copy of ``state`` with another last status and message."""
     return SyncedState(
         state.row_key, state.deal_id, state.company_id, state.contact_id, state.content_hash,
         state.synced_at, state.hubspot_modified_at, dict(state.synced_properties), status, message,

@@ -279,21 +279,7 @@ class Ledger:
         """Store a batch's row outcomes and new row states and mark it confirmed, atomically."""
         now = now or utc_now()
         with self.session() as session, session.begin():
-            for outcome in outcomes:
-                session.add(
-                    RowOutcome(
-                        run_id=run_id,
-                        batch_id=batch_id,
-                        row_key=outcome.row_key,
-                        object_type=outcome.object_type,
-                        action=outcome.action,
-                        status=outcome.status,
-                        hubspot_id=outcome.hubspot_id,
-                        error_message=outcome.error_message,
-                        content_hash=outcome.content_hash,
-                        created_at=now,
-                    )
-                )
+            session.add_all(_outcome_rows(run_id, batch_id, outcomes, now))
             for state in states:
                 self._save_state(session, sheet_id, state)
             batch = session.get(Batch, batch_id)
@@ -301,6 +287,28 @@ class Ledger:
                 raise KeyError(batch_id)
             batch.state = BATCH_CONFIRMED
             batch.confirmed_at = now
+            session.execute(update(Run).where(Run.id == run_id).values(heartbeat_at=now))
+
+    def confirm_associations(
+        self,
+        run_id: int,
+        sheet_id: str,
+        outcomes: Iterable[OutcomeRecord],
+        states: Iterable[SyncedState],
+        *,
+        now: dt.datetime | None = None,
+    ) -> None:
+        """Store the outcomes and new states of rows whose links were sent, atomically.
+
+        The rows' batches were confirmed earlier with the rows
+        ``association_pending``. Links are sent for many batches at once, so
+        these outcomes belong to no single batch and have no batch id.
+        """
+        now = now or utc_now()
+        with self.session() as session, session.begin():
+            session.add_all(_outcome_rows(run_id, None, outcomes, now))
+            for state in states:
+                self._save_state(session, sheet_id, state)
             session.execute(update(Run).where(Run.id == run_id).values(heartbeat_at=now))
 
     def _save_state(self, session: Session, sheet_id: str, state: SyncedState) -> None:
@@ -335,3 +343,23 @@ class Ledger:
             return list(
                 session.scalars(select(Batch).where(Batch.run_id == run_id).order_by(Batch.number))
             )
+
+
+def _outcome_rows(
+    run_id: int, batch_id: int | None, outcomes: Iterable[OutcomeRecord], now: dt.datetime
+) -> list[RowOutcome]:
+    return [
+        RowOutcome(
+            run_id=run_id,
+            batch_id=batch_id,
+            row_key=outcome.row_key,
+            object_type=outcome.object_type,
+            action=outcome.action,
+            status=outcome.status,
+            hubspot_id=outcome.hubspot_id,
+            error_message=outcome.error_message,
+            content_hash=outcome.content_hash,
+            created_at=now,
+        )
+        for outcome in outcomes
+    ]

@@ -117,6 +117,7 @@ class RowState(Base):
     hubspot_modified_at: Mapped[dt.datetime | None] = mapped_column(UTCDateTime())
     # Deal properties as last written, to tell HubSpot-side edits from sheet edits.
     synced_properties: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    # Status of the row's last outcome: synced, rejected or conflict.
+    # Status of the row's last outcome: synced, rejected, conflict, association_pending
+    # (records written, links not yet sent) or association_failed.
     last_status: Mapped[str | None] = mapped_column(String(20))
     last_message: Mapped[str | None] = mapped_column(Text)

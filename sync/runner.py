@@ -7,10 +7,18 @@ send again. Sending again is safe because every write is an upsert by a unique
 key (the row key for deals, email for contacts, corporate number or domain for
 companies), so each row exists once in HubSpot however often it is sent.
 
+Association links are not sent per batch: an ``AssociationQueue`` gathers
+them across batches and sends a call when an association type has 2,000
+pairs waiting, and the rest at the end of the run. Until its links are sent,
+a row is confirmed as ``association_pending``, never as ``synced``, so a run
+that dies before the links are sent leaves the row for the next run to send
+again, links included; the next run sends such rows first.
+
 A daily-limit 429 or HubSpot staying unavailable stops the run cleanly (state
-``stopped``): the rows not confirmed stay pending and the next run continues
-with them. Any other exception leaves the run active, as a killed process
-would; the next run takes it over with ``resume`` or once it is stale.
+``stopped``) after one attempt to send the waiting links: the rows not
+confirmed stay pending and the next run continues with them. Any other
+exception leaves the run active, as a killed process would, and sends no
+waiting link; the next run takes it over with ``resume`` or once it is stale.
 """
 
 from __future__ import annotations
@@ -20,8 +28,10 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
-from sync.batch import CONFLICT, REJECTED, SYNCED, BatchSender
+from sync.associations import AssociationQueue, SettledRows
+from sync.batch import ASSOCIATION_PENDING, CONFLICT, REJECTED, SYNCED, BatchSender
 from sync.errors import DailyLimitReached, HubSpotFatalError, HubSpotRetriableError, SyncError
+from sync.hubspot.client import MAX_ASSOCIATION_BATCH_SIZE
 from sync.ledger import Ledger, utc_now
 from sync.ledger_tables import RUN_FAILED, RUN_FINISHED, RUN_STOPPED
 from sync.plan import CREATE, RowPlan, SyncPlan
@@ -44,6 +54,7 @@ class RunOptions:
     resume: bool = False  # take over the sheet's active run even if it is not stale
     user: str | None = None
     batch_size: int = MAX_ROWS_PER_BATCH
+    association_batch_size: int = MAX_ASSOCIATION_BATCH_SIZE  # pairs per call, at most 2,000
 
     @property
     def mode(self) -> str:
@@ -54,12 +65,13 @@ class RunOptions:
 
 @dataclass(frozen=True)
 class Progress:
-    """A run's position, reported after each step of a batch and after the batch is confirmed."""
+    """A run's position, reported after each step of a batch, after the batch is confirmed
+    and after each time the waiting association links are sent."""
 
     run_id: int
     batch_number: int
     batch_count: int
-    step: str  # companies, contacts, deals, associations, confirmed
+    step: str  # companies, contacts, deals, confirmed, associations
     rows_done: int
     rows_total: int
 
@@ -103,12 +115,13 @@ def run_sync(
         return RunReport(None, RUN_DRY, selected, counts=counts)
     if client is None:
         raise ValueError("a client is needed unless dry_run is set")
+    queue = AssociationQueue(options.association_batch_size)  # checks the size before a run starts
 
     started = ledger.start_run(
         plan.sheet_id, user=options.user, mode=options.mode, wave=options.wave,
         row_limit=options.limit, plan_totals=plan.totals, resume=options.resume, now=now(),
     )  # fmt: skip
-    selected = select_rows(plan, options, started.resend_keys)
+    selected = select_rows(plan, options, (*started.resend_keys, *_waiting_for_links(plan)))
     report = RunReport(started.id, RUN_FINISHED, selected, resumed_from=started.resumed_from)
     report.counts = {"selected": len(selected), "skipped": _skipped(plan, options),
                      "created": 0, "updated": 0, "batches": 0}  # fmt: skip
@@ -130,6 +143,7 @@ def run_sync(
     # One sender for the whole run keeps the ids of the companies and contacts
     # already written, so a company that many rows name is sent once per run.
     sender = BatchSender(client, result, update_only=options.update_only, now=now, step=step)
+    links = _LinkSender(queue, client, ledger, report, plan.sheet_id, now=now, step=step)
     try:
         for number, rows in enumerate(batches, start=1):
             cursor = replace(cursor, batch_number=number)
@@ -137,6 +151,7 @@ def run_sync(
                 started.id, number, [row.row_key for row in rows], now=now()
             )
             outcome = sender.send(rows)
+            queue.add(rows, outcome)
             ledger.confirm_batch(
                 started.id, batch_id, plan.sheet_id, outcome.outcomes, outcome.states, now=now()
             )
@@ -147,6 +162,9 @@ def run_sync(
             report.counts["batches"] += 1
             cursor = replace(cursor, rows_done=cursor.rows_done + len(rows))
             step("confirmed")
+            if queue.is_full:
+                links.send(full_only=True)
+        links.send(full_only=False)
     except (DailyLimitReached, HubSpotRetriableError) as error:
         report.state = RUN_STOPPED
         report.stop_error = error
@@ -154,7 +172,9 @@ def run_sync(
             "Run %d stopped after %d of %d rows: %s",
             started.id, cursor.rows_done, len(selected), error,
         )  # fmt: skip
+        links.send_before_stop()
     except HubSpotFatalError as error:
+        links.send_before_stop()
         _count(report)
         ledger.finish_run(
             started.id, RUN_FAILED, counts=report.counts, message=str(error), now=now()
@@ -167,6 +187,76 @@ def run_sync(
     return report
 
 
+def _waiting_for_links(plan: SyncPlan) -> list[str]:
+    """Return the keys of rows written by an earlier run that ended before sending their links."""
+    return [
+        row.row_key for row in plan.rows
+        if row.row_key and row.state is not None and row.state.last_status == ASSOCIATION_PENDING
+    ]  # fmt: skip
+
+
+class _LinkSender:
+    """Sends the run's waiting links and records the rows they settle in the ledger."""
+
+    def __init__(
+        self,
+        queue: AssociationQueue,
+        client: CrmWriter,
+        ledger: Ledger,
+        report: RunReport,
+        sheet_id: str,
+        *,
+        now: Callable[[], dt.datetime],
+        step: Callable[[str], None],
+    ) -> None:
+        self.queue = queue
+        self.client = client
+        self.ledger = ledger
+        self.report = report
+        self.sheet_id = sheet_id
+        self.now = now
+        self.step = step
+        self.failed = False  # sending links raised: do not try again before the run stops
+
+    def send(self, *, full_only: bool) -> None:
+        try:
+            calls = self.queue.send(self.client, full_only=full_only)
+        except SyncError:
+            self.failed = True
+            raise
+        finally:
+            # Rows answered before an exception are recorded all the same.
+            self._record(self.queue.take_settled())
+        if calls:
+            self.step("associations")
+
+    def send_before_stop(self) -> None:
+        """Try once to send the links of the rows already written; keep them pending on failure.
+
+        The error that stops the run may not stop this call (a rejected
+        request, a service that has recovered since). When it does, the rows
+        stay ``association_pending`` and the next run sends them again.
+        """
+        if self.failed or not self.queue.pending_rows:
+            return
+        try:
+            self.send(full_only=False)
+        except SyncError as error:
+            logger.warning(
+                "Run %d: links of %d written rows were not sent; the next run sends them: %s",
+                self.report.run_id, self.queue.pending_rows, error,
+            )  # fmt: skip
+
+    def _record(self, settled: SettledRows) -> None:
+        if not settled:
+            return
+        self.ledger.confirm_associations(
+            self.report.run_id, self.sheet_id, settled.outcomes, settled.states, now=self.now()
+        )
+        self.report.findings.extend(settled.findings)
+        self.report.statuses.update(settled.statuses)
+
+
 def _skipped(plan: SyncPlan, options: RunOptions) -> int:
     return sum(1 for row in plan.rows if row.action == CREATE) if options.update_only else 0
 
@@ -176,4 +266,6 @@ def _count(report: RunReport) -> None:
     report.counts["synced"] = statuses.count(SYNCED)
     report.counts["rejected"] = statuses.count(REJECTED)
     report.counts["conflicts"] = statuses.count(CONFLICT)
+    # A row whose records are written but whose links are not is still pending.
     report.counts["pending"] = len(report.selected) - len(statuses)
+    report.counts["pending"] += statuses.count(ASSOCIATION_PENDING)

@@ -7,6 +7,7 @@ from collections import Counter
 
 import pytest
 
+from sync.batch import ASSOCIATION_PENDING
 from sync.ledger_tables import BATCH_RESENT, RUN_ACTIVE, RUN_FINISHED, RUN_INTERRUPTED, RUN_STOPPED
 from sync.plan import CREATE, UNCHANGED, UPDATE
 from sync.run_errors import RunInProgress
@@ -149,7 +150,13 @@ def test_daily_limit_stops_cleanly(ledger, fake_hubspot):
 
     assert report.state == RUN_STOPPED
     assert report.stop_error.code == "daily_limit"
-    assert report.counts["synced"] == 100
+    # Batch 1's records were written, but the limit stopped its links too, so
+    # none of its rows counts as synced.
+    assert report.counts["synced"] == 0
+    assert report.counts["pending"] == 200
+    states = ledger.row_states(SHEET_ID)
+    assert {states[key].last_status for key in frame["案件ID"][:100]} == {ASSOCIATION_PENDING}
+    assert fake_hubspot.associations == set()
     run = ledger.get_run(report.run_id)
     assert run.state == RUN_STOPPED
     assert "daily" in run.message
@@ -158,8 +165,11 @@ def test_daily_limit_stops_cleanly(ledger, fake_hubspot):
     plan, resumed = sync_frame(frame, ledger, fake_hubspot)
     assert sum(row.action == CREATE for row in plan.rows) == 100
     assert resumed.state == RUN_FINISHED
+    assert resumed.counts["synced"] == 200
     assert set(records_by_key(fake_hubspot).values()) == {1}
     assert len(fake_hubspot.records["deals"]) == 200
+    to_company = {pair for pair in fake_hubspot.associations if pair[2] == "companies"}
+    assert len(to_company) == 200 + 200  # each deal and each contact with its company
 
 
 def test_conflict_not_overwritten(ledger, fake_hubspot):
