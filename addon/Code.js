@@ -13,7 +13,8 @@
  * 6 minutes, so work that can take longer runs as a job on the service: the
  * menu function only starts it (the service answers 202 with a job id at once)
  * and the sidebar polls GET /jobs/{id} through google.script.run, one short
- * execution per poll.
+ * execution per poll. Validation, KPIs and sync runs are jobs; the sync plan
+ * and the migration status are answered at once (200).
  *
  * Settings.js holds the settings dialog and Reminders.js the daily e-mails.
  * Apps Script loads all three files into one global scope.
@@ -22,16 +23,18 @@
 var API_PREFIX = '/api/v1';
 var ACCESS_TOKEN_HEADER = 'X-Goog-OAuth-Token';
 
-// The service's routes, in one table so that they are easy to align with the
-// service. {name} parts are filled from the call's params.
-// TODO: the sync routes (syncPlan, syncRun, syncStatus) are not in the service
-// yet, so their paths and bodies follow the validation route's pattern.
+// The service's routes (bridge/web/*.py) in one table, so that they are easy
+// to align with the service. {name} parts are filled from the call's params.
+// The migration status uses POST because only the POST form takes the design
+// tab's YAML, while GET /sync/status reads the bundled design.
+// NOTE: the sync plan reads the whole tab and the portal within one request,
+// so a tab too large to plan in about 60 s fails with errorUnreachable.
 var ROUTES = {
   validate: { method: 'post', path: '/validations' },
   kpis: { method: 'post', path: '/kpis' },
-  syncPlan: { method: 'post', path: '/sync/plans' },
+  syncPlan: { method: 'post', path: '/sync/plan' },
   syncRun: { method: 'post', path: '/sync/runs' },
-  syncStatus: { method: 'get', path: '/sync/status' },
+  syncStatus: { method: 'post', path: '/sync/status' },
   job: { method: 'get', path: '/jobs/{job_id}' },
 };
 
@@ -105,6 +108,7 @@ var MESSAGES = {
     retry: 'やり直す',
     validationTitle: '検証結果',
     sheetAsOf: 'タブ「{sheet}」・基準日 {asOf}',
+    sheetName: 'タブ「{sheet}」',
     rowsChecked: '検証した行',
     rowsWithErrors: 'エラーのある行',
     rowsWithWarnings: '警告のある行',
@@ -153,19 +157,32 @@ var MESSAGES = {
     syncCancelled: '同期を取りやめました。',
     syncNothing: '同期できる行はありません。',
     syncDone: '同期が終わりました',
-    syncCounts: '結果',
     syncFailedRows: '同期できなかった行',
+    syncMessages: '行ごとの詳細',
+    planMessages: '確認が必要な行',
+    blockedRows: 'ブロックされた行',
+    dailyLimitHint: '上限に達する前に送った行は記録されています。次の同期はその続きから始まります。',
+    count_selected: '送信した行',
     count_synced: '同期済み',
     count_created: '作成',
     count_updated: '更新',
-    count_unchanged: '変更なし',
-    count_rejected: '拒否',
-    count_failed: '失敗',
-    count_conflict: '競合',
+    count_rejected: 'HubSpot が拒否',
+    count_conflicts: '競合',
+    count_pending: '未送信',
     count_skipped: 'スキップ',
-    count_blocked: 'ブロック',
-    count_pending: '未同期',
-    count_total: '合計',
+    count_batches: 'バッチ数',
+    rowStatus_rejected: 'HubSpot が受け付けませんでした',
+    rowStatus_conflict: 'HubSpot 側で変更されているため送っていません',
+    rowStatus_association_failed: '会社やコンタクトとの関連付けに失敗しました',
+    statusSynced: '{synced} / {total} 行を同期済み（{percent}%）',
+    statusActiveRun: '同期を実行中です（実行 {runId}）。終わってから次のバッチを同期してください。',
+    status_synced: '同期済み',
+    status_pending: '未同期',
+    status_blocked: '対象外(エラー)',
+    status_failed: '失敗',
+    status_conflict: '競合',
+    status_association_failed: '同期済み（関連付け未完了）',
+    status_removed: 'シートから消えた行',
     rowLink: '{row} 行目',
     reminderSubject: '[{spreadsheet}] あなたの要対応: {count} 件',
     reminderIntro: '{owner} さん\n\n「{spreadsheet}」で、あなたが担当する行に次の {count} 件の要対応があります（{date} 時点）。',
@@ -234,6 +251,7 @@ var MESSAGES = {
     retry: 'Try again',
     validationTitle: 'Validation result',
     sheetAsOf: 'Tab "{sheet}", as of {asOf}',
+    sheetName: 'Tab "{sheet}"',
     rowsChecked: 'Rows checked',
     rowsWithErrors: 'Rows with errors',
     rowsWithWarnings: 'Rows with warnings',
@@ -282,19 +300,32 @@ var MESSAGES = {
     syncCancelled: 'Sync cancelled.',
     syncNothing: 'No row is ready to sync.',
     syncDone: 'Sync finished',
-    syncCounts: 'Result',
     syncFailedRows: 'Rows that failed to sync',
+    syncMessages: 'Details by row',
+    planMessages: 'Rows to check',
+    blockedRows: 'Blocked rows',
+    dailyLimitHint: 'The rows sent before the limit are recorded. The next sync continues after them.',
+    count_selected: 'Rows sent',
     count_synced: 'Synced',
     count_created: 'Created',
     count_updated: 'Updated',
-    count_unchanged: 'Unchanged',
-    count_rejected: 'Rejected',
-    count_failed: 'Failed',
-    count_conflict: 'Conflict',
+    count_rejected: 'Rejected by HubSpot',
+    count_conflicts: 'Conflicts',
+    count_pending: 'Not sent',
     count_skipped: 'Skipped',
-    count_blocked: 'Blocked',
-    count_pending: 'Not synced yet',
-    count_total: 'Total',
+    count_batches: 'Batches',
+    rowStatus_rejected: 'HubSpot rejected the row',
+    rowStatus_conflict: 'Not sent: changed in HubSpot since the last sync',
+    rowStatus_association_failed: 'Linking to the company or contact failed',
+    statusSynced: '{synced} of {total} rows synced ({percent}%)',
+    statusActiveRun: 'A sync is running (run {runId}). Sync the next batch once it has finished.',
+    status_synced: 'Synced',
+    status_pending: 'Not synced',
+    status_blocked: 'Blocked (errors)',
+    status_failed: 'Failed',
+    status_conflict: 'Conflict',
+    status_association_failed: 'Synced, not linked',
+    status_removed: 'Rows gone from the sheet',
     rowLink: 'Row {row}',
     reminderSubject: '[{spreadsheet}] Your to-do list: {count} items',
     reminderIntro: 'Hello {owner},\n\nThe rows you own in "{spreadsheet}" have these {count} open items (as of {date}).',
@@ -521,8 +552,11 @@ function activeRequest_(lang) {
   return sheetRequest_(spreadsheet, spreadsheet.getActiveSheet(), loadSettings_(), lang);
 }
 
+/** Adds the wave of the settings to a plan or run body. Without a wave, the plan or run covers every row. */
 function withWave_(body, settings) {
-  body.wave = settings.wave || null;
+  if (settings.wave) {
+    body.wave = settings.wave;
+  }
   return body;
 }
 
@@ -555,10 +589,10 @@ function runSyncNextBatch() {
   });
 }
 
+/** Counts the tab's rows by sync status. The status takes no wave, so it covers every row. */
 function showMigrationStatus() {
-  startFromMenu_('status', 'syncStatus', null, function (lang) {
-    var settings = loadSettings_();
-    return { spreadsheet: SpreadsheetApp.getActiveSpreadsheet().getId(), sheet: settings.dataSheet || null, wave: settings.wave || null, lang: lang };
+  startFromMenu_('status', 'syncStatus', function (lang) {
+    return activeRequest_(lang);
   });
 }
 
@@ -567,9 +601,9 @@ function showMigrationStatus() {
  * a job id (202) that the sidebar polls, or the data itself (200). A problem
  * is shown in a dialog, with the service's text.
  */
-function startFromMenu_(view, routeName, makeBody, makeQuery) {
+function startFromMenu_(view, routeName, makeBody) {
   var lang = userLanguage_();
-  var outcome = startAction_(routeName, lang, makeBody, makeQuery);
+  var outcome = startAction_(routeName, lang, makeBody);
   if (!outcome.ok) {
     showProblem_(outcome.error);
     return outcome;
@@ -578,15 +612,10 @@ function startFromMenu_(view, routeName, makeBody, makeQuery) {
   return outcome;
 }
 
-function startAction_(routeName, lang, makeBody, makeQuery) {
+function startAction_(routeName, lang, makeBody) {
   var options = {};
   try {
-    if (makeBody) {
-      options.body = makeBody(lang);
-    }
-    if (makeQuery) {
-      options.query = makeQuery(lang);
-    }
+    options.body = makeBody(lang);
   } catch (error) {
     if (error instanceof UserError_) {
       return { ok: false, error: { title: error.title, detail: error.detail, code: 'addon' } };
@@ -673,7 +702,11 @@ function jobOf_(data) {
   };
 }
 
-/** Called by the sidebar after the user confirmed the plan: starts the batch. */
+/**
+ * Called by the sidebar after the user confirmed the plan: starts the batch
+ * as a job. Returns {ok, jobId}, or {ok: false, error} with the service's
+ * problem, e.g. 409 when a run of this tab is still in progress.
+ */
 function startSyncRun() {
   var lang = userLanguage_();
   return startAction_('syncRun', lang, function () {

@@ -8,21 +8,66 @@ machine without Node at all skips.
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
+from pydantic import BaseModel
 
-from bridge.web.schemas import KpiRequest, ValidationRequest
+from bridge.web.problems import Problem
+from bridge.web.schemas import JobAccepted, JobStatus, KpiRequest, ValidationRequest
+from bridge.web.sync_schemas import (
+    SyncPlanRequest,
+    SyncPlanResponse,
+    SyncRunRequest,
+    SyncStatusRequest,
+    SyncStatusResponse,
+)
+from tests import addon_sync_fixtures as scenario
+from tests.fakes.fixtures import fake_hubspot, hubspot_env  # noqa: F401
+from tests.service.conftest import (  # noqa: F401
+    SHEET_ID,
+    app,
+    certs_server,
+    client,
+    headers,
+    settings,
+    sheets,
+    signing_key,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 ADDON = ROOT / "addon"
 REQUEST_BODIES = ROOT / "test-output" / "addon" / "request_bodies.json"
 NODE_TIMEOUT_SECONDS = 600
 # The request bodies code.test.js records, and the service's model for each.
-BODY_MODELS = {"validate": ValidationRequest, "kpis": KpiRequest, "kpis_reminder": KpiRequest}
+BODY_MODELS = {
+    "validate": ValidationRequest,
+    "kpis": KpiRequest,
+    "kpis_reminder": KpiRequest,
+    "syncPlan": SyncPlanRequest,
+    "syncRun": SyncRunRequest,
+    "syncRun_wave": SyncRunRequest,
+    "syncStatus": SyncStatusRequest,
+}
+# The sync responses the add-on's tests replay (addon/test/fixtures/), and the
+# service's model of each. A list contains the job documents of successive polls.
+SYNC_FIXTURE_MODELS: dict[str, type[BaseModel]] = {
+    "sync_plan.ja.json": SyncPlanResponse,
+    "sync_plan.en.json": SyncPlanResponse,
+    "sync_run_accepted.ja.json": JobAccepted,
+    "sync_run_job.ja.json": JobStatus,
+    "sync_status.en.json": SyncStatusResponse,
+    "sync_status_running.ja.json": SyncStatusResponse,
+    "sync_run_in_progress.ja.json": Problem,
+    "sync_run_in_progress.en.json": Problem,
+    "sync_plan_daily_limit.ja.json": Problem,
+    "sync_run_daily_limit.ja.json": JobStatus,
+}
 
 
 @pytest.mark.browser
@@ -50,8 +95,8 @@ def test_addon_node_suite():
     failed = re.search(r"^# fail (\d+)$", output, re.MULTILINE)
     assert passed is not None, output[-5_000:]
     assert failed is not None and failed.group(1) == "0", output[-20_000:]
-    # Both test files ran: 55 tests (50 for the scripts, 5 for the sidebar) when this was written.
-    assert int(passed.group(1)) >= 55, output[-5_000:]
+    # Both test files ran: 63 tests (54 for the scripts, 9 for the sidebar) when this was written.
+    assert int(passed.group(1)) >= 63, output[-5_000:]
 
     # The add-on's bodies must load into the service's request models, which
     # reject unknown fields: a renamed field fails here, not in production.
@@ -61,3 +106,101 @@ def test_addon_node_suite():
         request = model.model_validate(bodies[route])
         assert request.spreadsheet == "1AbCspreadsheetId", route
         assert request.lang in ("ja", "en"), route
+
+
+def read_sync_fixture(name: str) -> Any:
+    return json.loads((scenario.FIXTURE_DIR / name).read_text(encoding="utf-8"))
+
+
+def shape(value: Any) -> Any:
+    """Return the JSON structure of ``value``: keys and value types, list items merged."""
+    if isinstance(value, dict):
+        return {key: shape(item) for key, item in sorted(value.items())}
+    if isinstance(value, list):
+        merged: dict[str, Any] = {}
+        for item in value:
+            merged[json.dumps(shape(item), sort_keys=True)] = shape(item)
+        return ["list", sorted(merged)]
+    if isinstance(value, bool) or value is None:
+        return type(value).__name__
+    if isinstance(value, int | float):
+        return "number"
+    return type(value).__name__
+
+
+@pytest.mark.parametrize("name", sorted(SYNC_FIXTURE_MODELS))
+def test_sync_fixture_loads_into_model(name):
+    model = SYNC_FIXTURE_MODELS[name]
+    fixture = read_sync_fixture(name)
+    documents = fixture if isinstance(fixture, list) else [fixture]
+    assert documents, name
+
+    for document in documents:
+        loaded = model.model_validate(document)
+        # The models ignore unknown keys, so compare the round trip: a key the
+        # service does not send, or one missing, fails here.
+        dumped = loaded.model_dump(mode="json", exclude_none=model is Problem)
+        assert dumped == document, name
+
+
+def test_sync_fixtures_match_backend(client, headers, sheets, hubspot_env, tmp_path, monkeypatch):  # noqa: F811 - fixtures imported above
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'ledger.db'}")
+    responses = scenario.record_sync_responses(
+        client, headers, sheets, hubspot_env, tmp_path, SHEET_ID
+    )
+    if os.environ.get("UPDATE_ADDON_FIXTURES"):
+        scenario.write_fixtures(responses)
+
+    assert sorted(responses) == sorted(SYNC_FIXTURE_MODELS)
+    for name, body in responses.items():
+        assert shape(read_sync_fixture(name)) == shape(body), (
+            f"addon/test/fixtures/{name} no longer has the shape of the service's response; "
+            "rewrite it with UPDATE_ADDON_FIXTURES=1 (see tests/addon_sync_fixtures.py)"
+        )
+
+
+def test_sync_fixtures_tell_the_scenario():
+    """The committed responses show what the scenario did, counted from the scenario itself."""
+    frame = scenario.scenario_frame()
+    plan = read_sync_fixture("sync_plan.ja.json")
+    deal_actions = {action: 0 for action in ("create", "update", "unchanged", "blocked")}
+    for row in plan["rows"]:
+        deal_actions[row["action"]] += 1
+    assert plan["totals"]["deal"] == deal_actions
+    assert len(plan["rows"]) == len(frame)
+    assert deal_actions["unchanged"] == scenario.FIRST_RUN_LIMIT - 2
+    assert deal_actions["update"] == 2
+    assert deal_actions["blocked"] == 1
+    blocked = [row for row in plan["rows"] if row["action"] == "blocked"]
+    assert blocked[0]["row"] == scenario.sheet_row(scenario.BLOCKED_INDEX)
+    assert blocked[0]["blocking_codes"] == ["unknown_owner"]
+
+    polls = read_sync_fixture("sync_run_job.ja.json")
+    progress = [poll["progress"] for poll in polls]
+    assert progress == sorted(progress)
+    assert [poll["state"] for poll in polls][-1] == "done"
+    assert polls[-1]["progress"] == 1.0
+    result = polls[-1]["result"]
+    statuses = {row["row"]: row["status"] for row in result["rows"]}
+    assert len(statuses) == scenario.BATCH_SIZE
+    assert statuses[scenario.sheet_row(scenario.CONFLICT_INDEX)] == "conflict"
+    assert statuses[scenario.sheet_row(scenario.UPDATED_INDEX)] == "synced"
+    assert statuses[scenario.sheet_row(scenario.REJECTED_INDEX)] == "rejected"
+    assert result["counts"]["synced"] == list(statuses.values()).count("synced")
+    assert result["counts"]["rejected"] == 1
+    assert result["counts"]["conflicts"] == 1
+    assert result["counts"]["selected"] == scenario.BATCH_SIZE
+
+    status = read_sync_fixture("sync_status.en.json")
+    # Rows of the first run left unchanged, plus the rows the second run synced.
+    unchanged = scenario.FIRST_RUN_LIMIT - 2
+    assert status["synced"] == unchanged + result["counts"]["synced"]
+    assert status["conflict"] == 1
+    assert status["failed"] == 1
+    assert read_sync_fixture("sync_status_running.ja.json")["active_run"] is not None
+
+    conflict = read_sync_fixture("sync_run_in_progress.ja.json")
+    assert (conflict["status"], conflict["code"]) == (409, "sync-run-in-progress")
+    daily = read_sync_fixture("sync_run_daily_limit.ja.json")
+    assert daily["state"] == "failed"
+    assert (daily["error"]["status"], daily["error"]["code"]) == (429, "hubspot-daily-limit")

@@ -181,55 +181,120 @@ test('kpis answered with 200 shows the data', () => {
   assert.equal(boot.data.rows, kpis.rows);
 });
 
-test('sync preview posts a plan request with the wave', () => {
+// The sync fixtures are the service's real responses (tests/addon_sync_fixtures.py).
+
+test('sync preview posts the plan request with the wave', () => {
+  const plan = readFixture('sync_plan.ja.json');
   const { context, record } = loadAddon({
-    documentProperties: Object.assign({ 'bridge.wave': 'cs' }, SETTINGS),
-    fetch: () => accepted(JOB_ID),
+    documentProperties: Object.assign({ 'bridge.wave': 'sato' }, SETTINGS),
+    fetch: () => fakeResponse(200, plan),
   });
   context.runSyncPreview();
   const { url, params } = record.fetches[0];
-  assert.equal(url, BACKEND + '/api/v1/sync/plans');
+  assert.equal(url, BACKEND + '/api/v1/sync/plan');
   assert.equal(params.method, 'post');
   assert.deepEqual(plain(params.headers), expectedHeaders('ja'));
-  assert.deepEqual(JSON.parse(params.payload), { spreadsheet: '1AbCspreadsheetId', lang: 'ja', sheet: '案件一覧', gid: 0, wave: 'cs' });
-  assert.equal(record.sidebars[0].boot.view, 'syncPreview');
+  assert.deepEqual(JSON.parse(params.payload), { spreadsheet: '1AbCspreadsheetId', lang: 'ja', sheet: '案件一覧', gid: 0, wave: 'sato' });
+  recordBody('syncPlan', record.fetches[0]);
+
+  // The service returns the plan at once (200), so the sidebar gets the data and no job id.
+  const boot = record.sidebars[0].boot;
+  assert.equal(boot.view, 'syncPreview');
+  assert.equal(boot.jobId, null);
+  assert.deepEqual(boot.data, plan);
+  assertTokensAbsent(record);
 });
 
-test('sync next batch plans first, then runs with the batch size', () => {
+test('sync next batch plans first, then starts a run job', () => {
+  const plan = readFixture('sync_plan.ja.json');
+  const accepted = readFixture('sync_run_accepted.ja.json');
+  const answers = [fakeResponse(200, plan), fakeResponse(202, accepted)];
   const { context, record } = loadAddon({
     documentProperties: Object.assign({}, SETTINGS, { 'bridge.batchSize': '40' }),
-    fetch: () => accepted(JOB_ID),
+    fetch: (url, params, count) => answers[count - 1],
   });
   context.runSyncNextBatch();
-  assert.equal(record.fetches[0].url, BACKEND + '/api/v1/sync/plans');
+  assert.equal(record.fetches[0].url, BACKEND + '/api/v1/sync/plan');
+  assert.deepEqual(JSON.parse(record.fetches[0].params.payload), { spreadsheet: '1AbCspreadsheetId', lang: 'ja', sheet: '案件一覧', gid: 0 });
   const boot = record.sidebars[0].boot;
   assert.equal(boot.view, 'syncRun');
+  assert.deepEqual(boot.data, plan);
   assert.equal(boot.batchSize, 40);
   assert.equal(boot.sheet, '案件一覧');
 
   const started = plain(context.startSyncRun());
-  assert.deepEqual(started, { ok: true, jobId: JOB_ID });
+  assert.deepEqual(started, { ok: true, jobId: accepted.job_id });
   const { url, params } = record.fetches[1];
   assert.equal(url, BACKEND + '/api/v1/sync/runs');
   assert.equal(params.method, 'post');
   assert.deepEqual(plain(params.headers), expectedHeaders('ja'));
-  assert.deepEqual(JSON.parse(params.payload), { spreadsheet: '1AbCspreadsheetId', lang: 'ja', sheet: '案件一覧', gid: 0, wave: null, limit: 40 });
+  assert.deepEqual(JSON.parse(params.payload), { spreadsheet: '1AbCspreadsheetId', lang: 'ja', sheet: '案件一覧', gid: 0, limit: 40 });
+  recordBody('syncRun', record.fetches[1]);
+  assertTokensAbsent(record);
 });
 
-test('migration status gets the status with a query', () => {
-  const status = { totals: { synced: 120, pending: 60, blocked: 20 } };
+test('sync run sends the wave of the settings', () => {
   const { context, record } = loadAddon({
     locale: 'en',
-    documentProperties: Object.assign({ 'bridge.wave': 'ps team' }, SETTINGS),
+    documentProperties: Object.assign({ 'bridge.wave': 'won-deals' }, SETTINGS),
+    fetch: () => fakeResponse(202, readFixture('sync_run_accepted.ja.json')),
+  });
+  context.startSyncRun();
+  assert.deepEqual(JSON.parse(record.fetches[0].params.payload), { spreadsheet: '1AbCspreadsheetId', lang: 'en', sheet: '案件一覧', gid: 0, wave: 'won-deals', limit: 25 });
+  recordBody('syncRun_wave', record.fetches[0]);
+});
+
+test('sync run in progress returns the 409 problem', () => {
+  const problem = readFixture('sync_run_in_progress.en.json');
+  const { context, record } = loadAddon({ locale: 'en', documentProperties: SETTINGS, fetch: () => fakeResponse(409, problem) });
+  const answer = plain(context.startSyncRun());
+  assert.equal(answer.ok, false);
+  assert.equal(answer.status, 409);
+  assert.deepEqual(answer.error, { title: problem.title, detail: problem.detail, code: 'sync-run-in-progress', status: 409 });
+  // The sidebar shows it: no dialog from a sidebar call.
+  assert.equal(record.alerts.length, 0);
+});
+
+test('sync plan at the daily limit shows the 429 problem', () => {
+  const problem = readFixture('sync_plan_daily_limit.ja.json');
+  const { context, record } = loadAddon({ documentProperties: SETTINGS, fetch: () => fakeResponse(429, problem) });
+  context.runSyncNextBatch();
+  assert.equal(record.alerts.length, 1);
+  assert.equal(record.alerts[0].title, problem.title);
+  assert.equal(record.alerts[0].prompt, problem.detail);
+  assert.equal(record.sidebars.length, 0);
+  assertTokensAbsent(record);
+});
+
+test('getJob passes the run result on', () => {
+  const polls = readFixture('sync_run_job.ja.json');
+  const { context } = loadAddon({ documentProperties: SETTINGS, fetch: (url, params, count) => fakeResponse(200, polls[count - 1]) });
+  const jobId = polls[0].job_id;
+  const seen = polls.map(() => plain(context.getJob(jobId)).job);
+  assert.deepEqual(seen.map((job) => job.state), polls.map((poll) => poll.state));
+  assert.deepEqual(seen.map((job) => job.progress), polls.map((poll) => poll.progress));
+  assert.equal(seen[seen.length - 1].kind, 'sync_run');
+  assert.deepEqual(seen[seen.length - 1].result, polls[polls.length - 1].result);
+});
+
+test('migration status posts the sheet request', () => {
+  const status = readFixture('sync_status.en.json');
+  const { context, record } = loadAddon({
+    locale: 'en',
+    documentProperties: Object.assign({ 'bridge.wave': 'sato' }, SETTINGS),
     fetch: () => fakeResponse(200, status),
   });
   context.showMigrationStatus();
   const { url, params } = record.fetches[0];
-  assert.equal(url, BACKEND + '/api/v1/sync/status?spreadsheet=1AbCspreadsheetId&wave=ps%20team&lang=en');
-  assert.equal(params.method, 'get');
-  assert.equal(params.payload, undefined);
+  assert.equal(url, BACKEND + '/api/v1/sync/status');
+  assert.equal(params.method, 'post');
   assert.deepEqual(plain(params.headers), expectedHeaders('en'));
-  assert.deepEqual(record.sidebars[0].boot.data, status);
+  // The status counts every row of the tab: it takes no wave.
+  assert.deepEqual(JSON.parse(params.payload), { spreadsheet: '1AbCspreadsheetId', lang: 'en', sheet: '案件一覧', gid: 0 });
+  recordBody('syncStatus', record.fetches[0]);
+  const boot = record.sidebars[0].boot;
+  assert.equal(boot.view, 'status');
+  assert.deepEqual(boot.data, status);
 });
 
 // ---- Errors ----

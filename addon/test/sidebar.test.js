@@ -212,50 +212,50 @@ test('KPI highlights in English', async () => {
   await context.close();
 });
 
+// The sync tests replay the service's real responses (tests/addon_sync_fixtures.py),
+// passed through Code.js's own jobOf_ and problemOf_ as getJob and startSyncRun do.
+const { evaluate: addonEvaluate } = loadAddon();
+
+function polled(document) {
+  return JSON.parse(JSON.stringify({ ok: true, job: addonEvaluate('jobOf_')(document) }));
+}
+
+function refused(status, document, lang) {
+  return JSON.parse(JSON.stringify({ ok: false, status, error: addonEvaluate('problemOf_')(status, document, lang) }));
+}
+
 test('sync with confirm, progress and failed rows', async () => {
-  const plan = {
-    sheet_id: '1AbCspreadsheetId',
-    wave: 'cs',
-    totals: {
-      deal: { create: 30, update: 5, unchanged: 100, blocked: 12 },
-      company: { create: 10, update: 2, unchanged: 50 },
-      contact: { create: 8, update: 0, unchanged: 40 },
-      removed: { rows: 1 },
-    },
-    removed: ['1999'],
-    rows: [],
-  };
-  const result = {
-    run_id: 7,
-    state: 'finished',
-    sheet: SHEET,
-    counts: { synced: 23, rejected: 1, conflict: 1 },
-    rows: [
-      { row: 12, row_key: '1011', status: 'synced' },
-      { row: 17, row_key: '1016', status: 'rejected', message: 'HubSpot: amount は数値ではありません。' },
-      { row: 40, row_key: '1039', status: 'conflict', message: 'HubSpot 側で変更されています。' },
-    ],
-  };
-  const scenario = {
-    jobs: {
-      plan1: [done(plan)],
-      run1: [running(0), running(0.25), running(0.5), 'hold', running(0.75), done(result)],
-    },
-    startSyncRun: { ok: true, jobId: 'run1' },
-  };
-  const { page, context, external, pageErrors } = await openSidebar('sync', { lang: 'ja', view: 'syncRun', jobId: 'plan1', batchSize: 25 }, scenario);
+  const plan = readFixture('sync_plan.ja.json');
+  const polls = readFixture('sync_run_job.ja.json');
+  const accepted = readFixture('sync_run_accepted.ja.json');
+  const result = polls[polls.length - 1].result;
+  // Hold before the last poll result, so that the screenshot shows the bar part-way.
+  const answers = polls.map(polled);
+  answers.splice(answers.length - 1, 0, 'hold');
+  const scenario = { jobs: { [accepted.job_id]: answers }, startSyncRun: { ok: true, jobId: accepted.job_id } };
+  const { page, context, external, pageErrors } = await openSidebar('sync', { lang: 'ja', view: 'syncRun', data: plan, batchSize: 25 }, scenario);
 
   await page.waitForSelector('#confirm-sync');
+  const actions = { create: 0, update: 0, unchanged: 0, blocked: 0 };
+  for (const row of plan.rows) {
+    actions[row.action] += 1;
+  }
   const dealCells = await page.$$eval('#plan-totals tr[data-object=deal] td[data-action]', (cells) => cells.map((cell) => [cell.dataset.action, cell.textContent]));
-  assert.deepEqual(Object.fromEntries(dealCells), { create: '30', update: '5', unchanged: '100', blocked: '12' });
-  const confirmText = await page.textContent('h2');
-  const expectedCount = Math.min(plan.totals.deal.create + plan.totals.deal.update, 25);
-  assert.equal(confirmText, `次の ${expectedCount} 行を HubSpot に送ります。よろしいですか？`);
+  assert.deepEqual(Object.fromEntries(dealCells), Object.fromEntries(Object.entries(actions).map(([action, count]) => [action, String(count)])));
+  const expectedCount = Math.min(actions.create + actions.update, 25);
+  assert.equal(await page.textContent('#confirm-question'), `次の ${expectedCount} 行を HubSpot に送ります。よろしいですか？`);
+  const blockedLinks = await page.$$eval('#blocked-rows button', (buttons) => buttons.map((button) => button.dataset.a1));
+  assert.deepEqual(blockedLinks, plan.rows.filter((row) => row.action === 'blocked').map((row) => `${row.row}:${row.row}`));
+  assert.deepEqual(await page.$$eval('#plan-messages li', (items) => items.map((item) => item.textContent)), plan.messages);
   await screenshot(page, 'sync_confirm');
   assert.equal(await page.evaluate(() => window.calls.filter((call) => call.name === 'startSyncRun').length), 0);
 
   await page.click('#confirm-sync');
-  await page.waitForFunction(() => document.querySelector('[role=progressbar]') && document.querySelector('[role=progressbar]').getAttribute('aria-valuenow') === '50');
+  const heldPercent = String(Math.round(polls[polls.length - 2].progress * 100));
+  await page.waitForFunction((percent) => {
+    const bar = document.querySelector('[role=progressbar]');
+    return bar && bar.getAttribute('aria-valuenow') === percent;
+  }, heldPercent);
   await screenshot(page, 'sync_progress');
   await page.evaluate(() => window.releaseHold());
 
@@ -266,21 +266,113 @@ test('sync with confirm, progress and failed rows', async () => {
   for (let index = 1; index < progress.length; index++) {
     assert.ok(progress[index] >= progress[index - 1], 'progress went back: ' + progress.join(','));
   }
-  assert.ok(progress.includes(50) && progress.includes(75), 'intermediate progress missing: ' + progress.join(','));
+  for (const poll of polls) {
+    assert.ok(progress.includes(Math.round(poll.progress * 100)), 'progress ' + poll.progress + ' not shown: ' + progress.join(','));
+  }
 
+  // Counts recomputed from the rows of the result.
+  const statuses = result.rows.map((row) => row.status);
   const counts = Object.fromEntries(await page.$$eval('#run-counts tr', (rows) => rows.map((row) => [row.dataset.key, row.lastChild.textContent])));
-  assert.deepEqual(counts, { synced: '23', rejected: '1', conflict: '1' });
+  assert.equal(counts.selected, String(result.rows.length));
+  assert.equal(counts.synced, String(statuses.filter((status) => status === 'synced').length));
+  assert.equal(counts.rejected, String(statuses.filter((status) => status === 'rejected').length));
+  assert.equal(counts.conflicts, String(statuses.filter((status) => status === 'conflict').length));
+  const labels = await page.$$eval('#run-counts tr', (rows) => rows.map((row) => row.firstChild.textContent));
+  assert.deepEqual(labels.slice(0, 4), ['送信した行', '同期済み', '作成', '更新']);
+  assert.equal(result.counts.skipped, 0);
+  assert.equal(counts.skipped, undefined, 'a zero skipped count is hidden');
 
   const failedRows = result.rows.filter((row) => row.status !== 'synced');
-  const links = await page.$$eval('#failed-rows button', (buttons) => buttons.map((button) => [button.textContent, button.dataset.a1]));
-  assert.deepEqual(links, failedRows.map((row) => [`${row.row} 行目`, `${row.row}:${row.row}`]));
-  await page.click('#failed-rows button');
+  assert.ok(failedRows.length >= 2, 'the fixture has a rejected and a conflicting row');
+  const links = await page.$$eval('#failed-rows li', (items) => items.map((item) => [item.dataset.status, item.querySelector('button').textContent, item.querySelector('button').dataset.a1]));
+  assert.deepEqual(links, failedRows.map((row) => [row.status, `${row.row} 行目`, `${row.row}:${row.row}`]));
+  const rejected = failedRows.find((row) => row.status === 'rejected');
+  await page.click(`#failed-rows li[data-status=rejected] button`);
   await page.waitForFunction(() => window.calls.some((call) => call.name === 'selectCell'));
   const select = await page.evaluate(() => window.calls.find((call) => call.name === 'selectCell'));
-  assert.deepEqual(select.args, [SHEET, '17:17']);
+  assert.deepEqual(select.args, [plan.sheet, `${rejected.row}:${rejected.row}`]);
+
+  // The service's messages link to the cell they start with.
+  const messageCells = await page.$$eval('#run-messages li', (items) => items.map((item) => [item.textContent, item.querySelector('button') ? item.querySelector('button').dataset.a1 : null]));
+  assert.deepEqual(messageCells, result.messages.map((text) => [text, text.split(' ')[0]]));
 
   const runCalls = await page.evaluate(() => window.calls.filter((call) => call.name === 'startSyncRun').length);
   assert.equal(runCalls, 1);
+  assert.deepEqual(external, []);
+  assert.deepEqual(pageErrors, []);
+  await context.close();
+});
+
+test('sync preview in English lists blocked rows', async () => {
+  const plan = readFixture('sync_plan.en.json');
+  const { page, context, external, pageErrors } = await openSidebar('sync_plan', { lang: 'en', view: 'syncPreview', data: plan });
+  await page.waitForSelector('#plan-totals');
+  await screenshot(page, 'sync_plan');
+  assert.equal(await page.textContent('h1'), 'Sync preview');
+  assert.equal(await page.textContent('#plan-wave'), 'All rows');
+  const companies = await page.$$eval('#plan-totals tr[data-object=company] td[data-action]', (cells) => cells.map((cell) => cell.textContent));
+  assert.deepEqual(companies, ['create', 'update', 'unchanged', 'blocked'].map((action) => {
+    const count = plan.totals.company[action];
+    return count === undefined ? '—' : String(count);
+  }));
+  const blocked = plan.rows.filter((row) => row.action === 'blocked');
+  const items = await page.$$eval('#blocked-rows li', (nodes) => nodes.map((node) => node.textContent));
+  assert.deepEqual(items, blocked.map((row) => `Row ${row.row} ${row.blocking_codes.join(', ')}`));
+  assert.equal(await page.$('#confirm-sync'), null);
+  assert.deepEqual(external, []);
+  assert.deepEqual(pageErrors, []);
+  await context.close();
+});
+
+test('sync refused with 409 offers a retry', async () => {
+  const plan = readFixture('sync_plan.en.json');
+  const problem = readFixture('sync_run_in_progress.en.json');
+  const scenario = { jobs: {}, startSyncRun: refused(409, problem, 'en') };
+  const { page, context, pageErrors } = await openSidebar('sync_conflict', { lang: 'en', view: 'syncRun', data: plan }, scenario);
+  await page.click('#confirm-sync');
+  await page.waitForSelector('.problem');
+  await screenshot(page, 'sync_in_progress');
+  assert.equal(await page.textContent('.problem .title'), problem.title);
+  assert.equal(await page.textContent('.problem .detail'), problem.detail);
+
+  await page.click('.problem button');
+  await page.waitForFunction(() => window.calls.filter((call) => call.name === 'startSyncRun').length === 2);
+  await page.waitForSelector('.problem');
+  assert.deepEqual(pageErrors, []);
+  await context.close();
+});
+
+test('sync stopped by the daily limit explains it', async () => {
+  const plan = readFixture('sync_plan.ja.json');
+  const failed = readFixture('sync_run_daily_limit.ja.json');
+  const running = Object.assign({}, failed, { state: 'running', error: null });
+  const scenario = { jobs: { [failed.job_id]: [polled(running), polled(failed)] }, startSyncRun: { ok: true, jobId: failed.job_id } };
+  const { page, context, pageErrors } = await openSidebar('sync_daily_limit', { lang: 'ja', view: 'syncRun', data: plan }, scenario);
+  await page.click('#confirm-sync');
+  await page.waitForSelector('.problem');
+  await screenshot(page, 'sync_daily_limit');
+  assert.equal(await page.textContent('.problem .title'), failed.error.title);
+  assert.equal(await page.textContent('.problem .detail'), failed.error.detail);
+  assert.equal(await page.textContent('#daily-limit-hint'), '上限に達する前に送った行は記録されています。次の同期はその続きから始まります。');
+  // Nothing to retry today: the button would meet the same limit.
+  assert.equal(await page.$('.problem button'), null);
+  assert.deepEqual(pageErrors, []);
+  await context.close();
+});
+
+test('migration status with a run in progress', async () => {
+  const status = readFixture('sync_status_running.ja.json');
+  const { page, context, external, pageErrors } = await openSidebar('sync_status', { lang: 'ja', view: 'status', data: status });
+  await page.waitForSelector('#status-counts');
+  await screenshot(page, 'sync_status');
+  const names = ['synced', 'pending', 'blocked', 'failed', 'conflict', 'association_failed'];
+  const total = names.reduce((sum, name) => sum + status[name], 0);
+  const percent = Math.round((100 * status.synced) / total);
+  assert.equal(await page.getAttribute('#synced-share', 'aria-valuenow'), String(percent));
+  assert.equal(await page.textContent('#synced-text'), `${status.synced} / ${total} 行を同期済み（${percent}%）`);
+  const counts = Object.fromEntries(await page.$$eval('#status-counts tr', (rows) => rows.map((row) => [row.dataset.key, row.lastChild.textContent])));
+  assert.deepEqual(counts, Object.fromEntries(names.map((name) => [name, String(status[name])])));
+  assert.equal(await page.textContent('#active-run'), `同期を実行中です（実行 ${status.active_run}）。終わってから次のバッチを同期してください。`);
   assert.deepEqual(external, []);
   assert.deepEqual(pageErrors, []);
   await context.close();
