@@ -1,10 +1,18 @@
-"""Run jobs through Cloud Tasks on App Engine: one task per job run.
+"""Run jobs through Cloud Tasks on App Engine: one task per job step.
 
 Tasks are created through the Cloud Tasks REST API (v2) with an
 ``AuthorizedSession``; ``google-cloud-tasks`` is not needed. The task targets
-this App Engine service's ``/tasks/run-job`` with the job id in the body and
-the user's OAuth token in the ``X-Goog-OAuth-Token`` header, so the token is
-never written to the jobs table.
+this App Engine service's ``/tasks/run-job`` with the job id and step number
+in the body and the user's OAuth token in the ``X-Goog-OAuth-Token`` header,
+so the token is never written to the jobs table.
+
+A job's first task, and the task that resumes a paused job, get a name from
+Cloud Tasks. The task of each later step is named after the job id and the
+step number, so that a delivery repeated by Cloud Tasks creates no second
+task for the same step. Cloud Tasks rejects the repeated name with 409
+ALREADY_EXISTS, which ``dispatch_next`` takes as success. Cloud Tasks keeps a used name for
+about an hour after the task ran; a later repeat creates a task that the
+job store's step check turns away.
 
 NOTE: Cloud Tasks keeps the task, token header included, until it is
 delivered (at most about one hour, the token's own lifetime).
@@ -71,27 +79,46 @@ class CloudTasksBackend:
             self._session = AuthorizedSession(self._credentials_factory())
         return self._session
 
-    def task_body(self, job: Job, access_token: str | None) -> dict:
+    def task_name(self, job: Job, step: int) -> str:
+        """Return the full Cloud Tasks name of the task that runs ``step`` of ``job``."""
+        return f"{self.queue_path}/tasks/{job.id}-step-{step}"
+
+    def task_body(self, job: Job, access_token: str | None, *, named: bool = False) -> dict:
+        """Return the create request of a task for the job's next step, named when ``named``."""
+        step = job.steps_done + 1
         headers = {"Content-Type": "application/json"}
         if access_token:
             headers[ACCESS_TOKEN_HEADER] = access_token
-        payload = json.dumps({"job_id": job.id}).encode()
-        return {
-            "task": {
-                "appEngineHttpRequest": {
-                    "httpMethod": "POST",
-                    "relativeUri": TASK_PATH,
-                    "headers": headers,
-                    "body": base64.b64encode(payload).decode(),
-                }
+        payload = json.dumps({"job_id": job.id, "step": step}).encode()
+        task: dict = {
+            "appEngineHttpRequest": {
+                "httpMethod": "POST",
+                "relativeUri": TASK_PATH,
+                "headers": headers,
+                "body": base64.b64encode(payload).decode(),
             }
         }
+        if named:
+            task["name"] = self.task_name(job, step)
+        return {"task": task}
 
     def dispatch(self, job: Job, access_token: str | None) -> None:
+        """Create a task for the job's next step (its first, or the one a resume runs)."""
+        self._create(job, self.task_body(job, access_token))
+
+    def dispatch_next(self, job: Job, access_token: str | None) -> None:
+        """Create the named task of the job's next step; a task of that name already existing is fine."""
+        self._create(job, self.task_body(job, access_token, named=True))
+
+    def _create(self, job: Job, body: dict) -> None:
         url = f"{self.base_url}/v2/{self.queue_path}/tasks"
-        response = self.session.post(
-            url, json=self.task_body(job, access_token), timeout=REQUEST_TIMEOUT_SECONDS
-        )
+        response = self.session.post(url, json=body, timeout=REQUEST_TIMEOUT_SECONDS)
+        if response.status_code == 409 and "name" in body["task"]:
+            logger.info(
+                "job %s step %d: task %s exists already",
+                job.id, job.steps_done + 1, body["task"]["name"],
+            )  # fmt: skip
+            return
         if response.status_code != 200:
             logger.error(
                 "Cloud Tasks rejected job %s: status %s, body %.300s",
@@ -100,4 +127,7 @@ class CloudTasksBackend:
                 response.text,
             )
             raise TaskCreationError(job.id, response.status_code)
-        logger.info("job %s queued as task %s", job.id, response.json().get("name", "?"))
+        logger.info(
+            "job %s step %d queued as task %s",
+            job.id, job.steps_done + 1, response.json().get("name", "?"),
+        )  # fmt: skip

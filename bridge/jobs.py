@@ -8,11 +8,18 @@ Stores: ``MemoryJobStore`` keeps jobs in a dict of one process.
 ``SqlJobStore`` keeps them in the ``jobs`` table of ``DATABASE_URL``, shared
 by every process and instance, so Cloud Tasks and several gunicorn workers
 need it. Backends: ``ThreadBackend`` runs jobs in a local thread pool,
-``CloudTasksBackend`` (bridge.cloud_tasks) creates one task per run.
+``CloudTasksBackend`` (bridge.cloud_tasks) creates one task per step.
+
+A job may run in steps: a handler that returns ``PartialResult`` has done
+one step and has more to do. The job goes back to ``queued`` with
+``steps_done`` counted up and its result so far stored. The thread backend
+then runs the next step in the same worker, and the Cloud Tasks backend
+creates one task for it.
 
 The OAuth token is never stored: it travels with the dispatch (thread
 argument or task header). ``claim`` makes a run idempotent: a delivery for a
-job that is done, failed or being run by a live worker does nothing.
+job that is done, failed or being run by a live worker does nothing, and so
+does a delivery for a step that an earlier delivery already finished.
 """
 
 from __future__ import annotations
@@ -60,6 +67,7 @@ class Job:
     result: dict[str, Any] | None = None
     error: dict[str, Any] | None = None
     attempts: int = 0
+    steps_done: int = 0
     token_expires_at: dt.datetime | None = None
     created_at: dt.datetime = field(default_factory=utc_now)
     updated_at: dt.datetime = field(default_factory=utc_now)
@@ -81,8 +89,11 @@ class JobStore(Protocol):
 
     def update(self, job_id: str, **changes: Any) -> None: ...
 
-    def claim(self, job_id: str) -> Job | None:
-        """Move a queued, paused or abandoned running job to running; None if not claimable."""
+    def claim(self, job_id: str, step: int | None = None) -> Job | None:
+        """Move a queued, paused or abandoned running job to running; None if not claimable.
+
+        With ``step``, only a job whose next step is ``step`` is claimed.
+        """
         ...
 
 
@@ -107,10 +118,12 @@ class MemoryJobStore:
             job = self._jobs[job_id]
             self._jobs[job_id] = replace(job, updated_at=utc_now(), **changes)
 
-    def claim(self, job_id: str) -> Job | None:
+    def claim(self, job_id: str, step: int | None = None) -> Job | None:
         with self._lock:
             job = self._jobs.get(job_id)
             if job is None or not _claimable(job.state, job.updated_at):
+                return None
+            if step is not None and job.steps_done != step - 1:
                 return None
             claimed = replace(job, state="running", attempts=job.attempts + 1, updated_at=utc_now())
             self._jobs[job_id] = claimed
@@ -132,6 +145,7 @@ jobs_table = sa.Table(
     sa.Column("result", sa.JSON),
     sa.Column("error", sa.JSON),
     sa.Column("attempts", sa.Integer, nullable=False),
+    sa.Column("steps_done", sa.Integer, nullable=False, server_default="0"),
     sa.Column("token_expires_at", sa.DateTime(timezone=True)),
     sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
     sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
@@ -147,6 +161,7 @@ class SqlJobStore:
         else:
             self.engine = url_or_engine
         metadata.create_all(self.engine, tables=[jobs_table])
+        _add_steps_column(self.engine)
 
     def create(self, job: Job) -> None:
         with self.engine.begin() as connection:
@@ -167,7 +182,7 @@ class SqlJobStore:
                 .values(updated_at=utc_now(), **changes)
             )
 
-    def claim(self, job_id: str) -> Job | None:
+    def claim(self, job_id: str, step: int | None = None) -> Job | None:
         # One conditional UPDATE: of two concurrent deliveries only one changes the row.
         now = utc_now()
         table = jobs_table
@@ -175,6 +190,8 @@ class SqlJobStore:
             table.c.state.in_(CLAIMABLE),
             sa.and_(table.c.state == "running", table.c.updated_at < now - RUNNING_LEASE),
         )
+        if step is not None:
+            claimable = sa.and_(claimable, table.c.steps_done == step - 1)
         with self.engine.begin() as connection:
             changed = connection.execute(
                 table.update()
@@ -182,6 +199,24 @@ class SqlJobStore:
                 .values(state="running", attempts=table.c.attempts + 1, updated_at=now)
             ).rowcount
         return self.get(job_id) if changed == 1 else None
+
+
+def _add_steps_column(engine: sa.Engine) -> None:
+    """Add ``steps_done`` to a ``jobs`` table created before jobs ran in steps."""
+    columns = {column["name"] for column in sa.inspect(engine).get_columns("jobs")}
+    if "steps_done" in columns:
+        return
+    try:
+        with engine.begin() as connection:
+            connection.execute(
+                sa.text("ALTER TABLE jobs ADD COLUMN steps_done INTEGER NOT NULL DEFAULT 0")
+            )
+    except sa.exc.DBAPIError:
+        # Another instance added it first.
+        columns = {column["name"] for column in sa.inspect(engine).get_columns("jobs")}
+        if "steps_done" not in columns:
+            raise
+    logger.info("added the steps_done column to the jobs table")
 
 
 def _claimable(state: str, updated_at: dt.datetime) -> bool:
@@ -207,8 +242,20 @@ class JobContext:
     access_token: str | None = field(repr=False)
     report_progress: Callable[[float], None]
 
+    @property
+    def step(self) -> int:
+        """The 1-based number of the step this delivery runs."""
+        return self.job.steps_done + 1
 
-JobHandler = Callable[[dict[str, Any], JobContext], dict[str, Any]]
+
+@dataclass(frozen=True)
+class PartialResult:
+    """A handler's return value when its job has more steps: the job's result so far."""
+
+    result: dict[str, Any]
+
+
+JobHandler = Callable[[dict[str, Any], JobContext], "dict[str, Any] | PartialResult"]
 # Build the problem document of a failed job: (code, lang, params) -> document.
 ProblemBuilder = Callable[..., dict[str, Any]]
 
@@ -228,9 +275,14 @@ class JobRunner:
         self.problem_builder = problem_builder
         self.error_problem = error_problem
 
-    def run(self, job_id: str, access_token: str | None) -> tuple[Job | None, bool]:
-        """Run the job unless it is finished or taken; return its state and whether it ran."""
-        job = self.store.claim(job_id)
+    def run(
+        self, job_id: str, access_token: str | None, step: int | None = None
+    ) -> tuple[Job | None, bool]:
+        """Run the job's next step unless the job is finished or taken; return it and whether it ran.
+
+        With ``step``, a job whose next step is another one is left alone.
+        """
+        job = self.store.claim(job_id, step)
         if job is None:
             logger.info("job %s not claimable, delivery ignored", job_id)
             return self.store.get(job_id), False
@@ -244,7 +296,10 @@ class JobRunner:
             self._pause(job)
             return
         context = JobContext(job, access_token, lambda value: self._progress(job.id, value))
-        logger.info("job %s (%s) started, attempt %d", job.id, job.kind, job.attempts)
+        logger.info(
+            "job %s (%s) step %d started, attempt %d",
+            job.id, job.kind, context.step, job.attempts,
+        )  # fmt: skip
         try:
             result = self.handlers[job.kind](job.request, context)
         except SheetAuthError as error:
@@ -267,7 +322,17 @@ class JobRunner:
             logger.exception("job %s failed unexpectedly", job.id)
             self._fail(job, "internal-error", lang)
             return
-        self.store.update(job.id, state="done", progress=1.0, result=result, pause_reason=None)
+        if isinstance(result, PartialResult):
+            self.store.update(
+                job.id, state="queued", steps_done=context.step, result=result.result,
+                pause_reason=None,
+            )  # fmt: skip
+            logger.info("job %s step %d done, more steps to run", job.id, context.step)
+            return
+        self.store.update(
+            job.id, state="done", progress=1.0, result=result, steps_done=context.step,
+            pause_reason=None,
+        )  # fmt: skip
         logger.info("job %s done", job.id)
 
     def _progress(self, job_id: str, value: float) -> None:
@@ -299,8 +364,14 @@ class ThreadBackend:
         self.executor.submit(self._run, job.id, access_token)
 
     def _run(self, job_id: str, access_token: str | None) -> None:
+        """Run the job's steps one after another until it is done, failed or paused."""
+        step = None
         try:
-            self.runner.run(job_id, access_token)
+            while True:
+                job, ran = self.runner.run(job_id, access_token, step)
+                if not ran or job is None or job.state != "queued":
+                    return
+                step = job.steps_done + 1
         except Exception:  # the pool would swallow it silently
             logger.exception("job %s could not be run", job_id)
 

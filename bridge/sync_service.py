@@ -27,6 +27,7 @@ from bridge.sheets.writeback import WriteBack
 from bridge.sources import LocalSheet, SheetAdapter, open_source
 from bridge.validation import build_writeback, today_in
 from sync.batch import ASSOCIATION_FAILED, CONFLICT, REJECTED, SYNCED, same_value
+from sync.errors import DailyLimitReached, HubSpotRetriableError
 from sync.hubspot.client import (
     CASE_INSENSITIVE_ID_PROPERTIES as CASELESS_PROPERTIES,
 )
@@ -43,8 +44,10 @@ from sync.plan import BLOCKED, PortalIds, RowPlan, SyncPlan, build_plan
 from sync.preflight import portal_stage_ids, prepare_sync, read_portal
 from sync.runner import Progress, RunOptions, RunReport, run_sync
 from sync.secrets import get_access_token
+from sync.steps import StepReport, run_step, stop_run
 from validators.design import Design
 from validators.engine import ValidationResult, validate
+from validators.findings import Finding
 from validators.table import ManagedColumn, SheetTable
 
 logger = logging.getLogger(__name__)
@@ -216,6 +219,47 @@ def run_sheet(
         report.counts,
     )
     return report, written
+
+
+def run_sheet_step(
+    sheet: SheetSync,
+    ledger: Ledger,
+    client: HubSpotClient,
+    options: RunOptions,
+    *,
+    step: int,
+    run_id: int | None = None,
+    progress: Callable[[Progress], None] | None = None,
+) -> tuple[StepReport, list[Finding], str | None]:
+    """Check the portal, send batch ``step`` of the sheet's run and write the results into the sheet.
+
+    Returns the step's report, the findings met while planning (unknown
+    owners, for example) and where the results went. The sheet is written after every step, with the states of
+    all the rows the ledger holds, so it shows the run's progress so far.
+    """
+    check_row_keys(sheet, ledger)
+    try:
+        portal = read_portal_ids(client, sheet.design)
+    except (DailyLimitReached, HubSpotRetriableError) as error:
+        if run_id is not None:
+            stop_run(ledger, run_id, error)
+        raise
+    plan = plan_sheet(sheet, ledger, options.wave, portal)
+    report = run_step(
+        sheet.result, plan, ledger, client, options, step=step, run_id=run_id, progress=progress
+    )
+    writeback = sync_writeback(sheet, ledger.row_states(sheet.sheet_id), _step_as_run(report))
+    written = sheet.adapter.write(sheet.table, writeback)
+    logger.info(
+        "Sync run %s step %d sheet=%s state=%s counts=%s",
+        report.run_id, step, sheet.sheet_id, report.state, report.counts,
+    )  # fmt: skip
+    return report, list(plan.findings), written
+
+
+def _step_as_run(report: StepReport) -> RunReport:
+    """Wrap a step's sync findings so that ``sync_writeback`` adds them to the sheet."""
+    return RunReport(report.run_id, report.state, report.rows, findings=list(report.findings))
 
 
 def row_sync_statuses(plan: SyncPlan, states: dict[str, SyncedState]) -> dict[int, str]:

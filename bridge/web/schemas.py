@@ -152,6 +152,9 @@ class TaskRequest(Request):
     """Body of a Cloud Tasks delivery."""
 
     job_id: str = Field(min_length=1, max_length=64)
+    step: int | None = Field(
+        default=None, ge=1, description="Step the task runs; a job at another step ignores it"
+    )
 
 
 class TaskOutcome(BaseModel):

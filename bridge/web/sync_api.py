@@ -6,15 +6,17 @@ returns 202 with a job id, and the sidebar polls ``GET /api/v1/jobs/{id}``,
 whose ``progress`` moves after each confirmed batch. Every route needs the
 same sign-in as the rest of ``/api/v1``.
 
-Job deliveries are idempotent: the job store lets one worker claim a job,
-and a job delivered again after its worker died takes over the run that
-worker left active (matched by the job id recorded as the run's user), so
-the ledger resends only the rows of unconfirmed batches.
+A run job sends one batch (at most 100 rows) per step: each step reads the
+tab, checks the portal, sends the next batch of the sheet's run, confirms it
+in the ledger and writes the tab, so no request comes near App Engine's
+10-minute limit. With Cloud Tasks every step is its own task; with the thread
+backend one worker runs the steps in a row. The run stays active in the
+ledger between steps (matched by the job id recorded as the run's user), so
+no other run of the tab can start meanwhile.
 
-NOTE: a run job sends all its batches in one delivery. With ``limit`` at
-most ``MAX_ROWS_PER_RUN`` rows (100 batches), that fits App Engine's
-10-minute request limit only while HubSpot answers within about 6 s per
-batch; one Cloud Task per batch would need the job store to re-queue a job.
+Job deliveries are idempotent: the job store lets one worker claim a job's
+next step, and a step delivered again after its worker died sends again only
+the rows of its unconfirmed batch (``sync.steps``).
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from typing import Any
 from flask import Blueprint, Flask, request
 
 from bridge.auth import check_spreadsheet_access
-from bridge.jobs import JobContext, JobFailure
+from bridge.jobs import JobContext, JobFailure, PartialResult
 from bridge.messages import finding_message
 from bridge.services import SheetOpener, design_from_request, open_google_sheet
 from bridge.sheets.google_source import parse_google_source
@@ -40,6 +42,7 @@ from bridge.sync_service import (
     read_portal_ids,
     read_sheet,
     run_sheet,
+    run_sheet_step,
     sync_status,
     verify_sheet,
 )
@@ -63,6 +66,7 @@ from sync.db import engine_from_env
 from sync.errors import SyncError
 from sync.ledger import Ledger
 from sync.runner import Progress, RunOptions
+from sync.steps import StepReport
 
 logger = logging.getLogger(__name__)
 
@@ -238,31 +242,76 @@ def run_job(
     *,
     open_sheet: SheetOpener,
     ledger: Callable[[], Ledger],
-) -> dict[str, Any]:
-    """Run one sync of the tab, reporting progress per batch; return the run's counts."""
+) -> dict[str, Any] | PartialResult:
+    """Send the next batch of the tab's run; return the run's result, partial while rows remain.
+
+    A dry run has one step: it selects the rows and sends nothing.
+    """
     body = SyncRunRequest.model_validate(request_data)
+    if body.dry_run:
+        return _dry_run(body, context, open_sheet, ledger)
     lang = body.lang or "ja"
+    job, step = context.job, context.step
     sheet = _open_in_job(body, context, open_sheet, lang)
-    job = context.job
-    run_user = f"{job.owner} (job {job.id})"
-    active = ledger().active_run(sheet.sheet_id)
-    # A second delivery of this job takes over the run its dead worker left.
-    resume = job.attempts > 1 and active is not None and active.user == run_user
+    earlier = job.result or {}
     options = RunOptions(limit=body.limit, wave=body.wave, update_only=body.update_only,
-                         dry_run=body.dry_run, resume=resume, user=run_user)  # fmt: skip
+                         user=f"{job.owner} (job {job.id})")  # fmt: skip
 
     def progress(event: Progress) -> None:
-        if event.step == "confirmed" and event.rows_total:
-            context.report_progress(0.1 + 0.85 * event.rows_done / event.rows_total)
+        if event.rows_total:
+            context.report_progress(0.05 + 0.9 * event.rows_done / event.rows_total)
 
     try:
-        client = None if body.dry_run else make_client()
-        report, written = run_sheet(sheet, ledger(), client, options, progress=progress)
+        report, planning, written = run_sheet_step(
+            sheet, ledger(), make_client(), options, step=step,
+            run_id=earlier.get("run_id"), progress=progress,
+        )  # fmt: skip
     except SyncError as error:
         raise _job_failure(error, lang) from None
+    result = _run_result(report, earlier, planning if step == 1 else [], written, lang)
     if report.stop_error is not None:
         raise _job_failure(report.stop_error, lang)
-    logger.info("sync job %s run %s: %s", job.id, report.run_id, report.counts)
+    logger.info("sync job %s run %s step %d: %s", job.id, report.run_id, step, report.counts)
+    return PartialResult(result) if report.more else result
+
+
+def _run_result(
+    report: StepReport, earlier: dict[str, Any], planning: list, written: str | None, lang: str
+) -> dict[str, Any]:
+    """Join this step into the result of the earlier steps; counts come from the ledger."""
+    rows = {row["row_key"]: row for row in earlier.get("rows", [])}
+    for row in report.rows:
+        if len(rows) < MESSAGES_SHOWN and row.row_key not in rows:
+            rows[row.row_key] = {"row": row.sheet_row, "row_key": row.row_key,
+                                 "action": row.action}  # fmt: skip
+    for key, row in rows.items():
+        row["status"] = report.statuses.get(key, "selected")
+    messages = list(earlier.get("messages", []))
+    for finding in [*planning, *report.findings]:
+        if len(messages) < MESSAGES_SHOWN:
+            messages.append(finding_message(finding, lang))
+    return {
+        "run_id": report.run_id,
+        "state": report.state,
+        "steps": report.step,
+        "counts": report.counts,
+        "rows": list(rows.values()),
+        "messages": messages,
+        "written": written,
+    }
+
+
+def _dry_run(
+    body: SyncRunRequest, context: JobContext, open_sheet: SheetOpener, ledger: Callable[[], Ledger]
+) -> dict[str, Any]:
+    lang = body.lang or "ja"
+    sheet = _open_in_job(body, context, open_sheet, lang)
+    options = RunOptions(limit=body.limit, wave=body.wave, update_only=body.update_only,
+                         dry_run=True, user=f"{context.job.owner} (job {context.job.id})")  # fmt: skip
+    try:
+        report, written = run_sheet(sheet, ledger(), None, options)
+    except SyncError as error:
+        raise _job_failure(error, lang) from None
     return {
         "run_id": report.run_id,
         "state": report.state,
@@ -272,7 +321,7 @@ def run_job(
                 "row": row.sheet_row,
                 "row_key": row.row_key,
                 "action": row.action,
-                "status": report.statuses.get(row.row_key or "", "selected"),
+                "status": "selected",
             }
             for row in report.selected[:MESSAGES_SHOWN]
         ],  # fmt: skip
@@ -351,7 +400,8 @@ def _open_in_job(
         access_token=context.access_token,
         user=context.job.owner,
     )
-    context.report_progress(0.05)
+    if context.step == 1:  # a later step keeps the progress its predecessors reached
+        context.report_progress(0.05)
     return read_sheet(adapter, design, spreadsheet_id, as_of=body.as_of, lang=lang)
 
 

@@ -75,7 +75,7 @@ def test_job_creates_task(tasks_app, tasks_server, headers):
     assert len(tasks_server.requests) == 1
     task = json.loads(tasks_server.requests[0]["body"])["task"]["appEngineHttpRequest"]
     assert task["relativeUri"] == "/tasks/run-job"
-    assert json.loads(base64.b64decode(task["body"])) == {"job_id": job_id}
+    assert json.loads(base64.b64decode(task["body"])) == {"job_id": job_id, "step": 1}
     assert task["headers"]["X-Goog-OAuth-Token"] == ACCESS_TOKEN
 
 

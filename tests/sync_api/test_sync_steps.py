@@ -1,0 +1,283 @@
+"""Sync run jobs in steps of one batch: Cloud Tasks continuation, repeats, crashes, thread loop."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+
+import pytest
+import sqlalchemy as sa
+from google.auth.credentials import AnonymousCredentials
+
+from bridge.app import create_app
+from sync.db import engine_from_env
+from sync.ledger import Ledger
+from sync.ledger_tables import BATCH_CONFIRMED, RUN_FINISHED, RUN_STOPPED
+from sync.runner import MAX_ROWS_PER_BATCH
+from tests.fakes.hubspot import TOKEN
+from tests.service.conftest import ACCESS_TOKEN, SHEET_ID, wait_for_job
+from tests.sync_api.fake_tasks import LOCATION, PROJECT, QUEUE, deliver, serve_queue
+from tests.sync_runs.helpers import DESIGN_PATH, deal_frame
+from tests.sync_runs.test_sync_cli import add_test_owners
+
+ROW_COUNT = 350
+LEDGER_SHEET_ID = f"gsheet:{SHEET_ID}#{SHEET_ID}"  # a CSV's tab is named after the file
+
+
+class SimulatedCrash(BaseException):
+    """Stands for the worker process dying: no handler of the app catches it."""
+
+
+@pytest.fixture
+def database(tmp_path, monkeypatch):
+    url = f"sqlite:///{tmp_path / 'bridge.db'}"
+    monkeypatch.setenv("DATABASE_URL", url)
+    return url
+
+
+@pytest.fixture
+def deal_sheet(tmp_path, sheets, hubspot_env, database):
+    """350 clean deals as the spreadsheet SHEET_ID."""
+    add_test_owners(hubspot_env)
+    frame = deal_frame(ROW_COUNT)
+    source = tmp_path / "source.csv"
+    frame.to_csv(source, index=False)
+    sheets.add(SHEET_ID, source)
+    return frame
+
+
+@pytest.fixture
+def queue():
+    with serve_queue() as server:
+        yield server
+
+
+@pytest.fixture
+def tasks_client(settings, sheets, queue, database):
+    app = create_app(
+        {
+            **settings,
+            "job_backend": "cloudtasks",
+            "project": PROJECT,
+            "tasks_location": LOCATION,
+            "tasks_queue": QUEUE,
+            "tasks_url": queue.url,
+            "database_url": database,
+            "TESTING": True,
+            "SHEET_OPENER": sheets,
+            "TASKS_CREDENTIALS": AnonymousCredentials,
+        }
+    )
+    return app.test_client()
+
+
+def run_body(**fields):
+    return {"spreadsheet": SHEET_ID, "design_yaml": DESIGN_PATH.read_text("utf-8"),
+            "as_of": "2024-01-15", "limit": ROW_COUNT, **fields}  # fmt: skip
+
+
+def start_run(client, headers, **fields) -> str:
+    response = client.post("/api/v1/sync/runs", json=run_body(**fields), headers=headers)
+    assert response.status_code == 202, response.get_json()
+    return response.get_json()["job_id"]
+
+
+def deliver_all(client, queue, start: int = 0) -> int:
+    """Deliver each task once, in order, including those created meanwhile; return the next index."""
+    index = start
+    while index < len(queue.tasks):
+        response = deliver(client, queue.tasks[index])
+        assert response.status_code == 200, response.get_json()
+        index += 1
+    return index
+
+
+def deals_by_key(fake) -> Counter:
+    return Counter(
+        record["properties"]["bridge_row_key"] for record in fake.records["deals"].values()
+    )
+
+
+def deal_writes(fake) -> int:
+    return len(fake.calls("POST", "/deals/batch/upsert"))
+
+
+def expected_batch_sizes(count: int) -> list[int]:
+    full, rest = divmod(count, MAX_ROWS_PER_BATCH)
+    return [MAX_ROWS_PER_BATCH] * full + ([rest] if rest else [])
+
+
+def ledger(database) -> Ledger:
+    return Ledger(engine_from_env(database))
+
+
+def get_job(client, headers, job_id) -> dict:
+    response = client.get(f"/api/v1/jobs/{job_id}", headers=headers)
+    assert response.status_code == 200
+    return response.get_json()
+
+
+def test_run_becomes_one_task_per_batch(tasks_client, queue, headers, deal_sheet, hubspot_env,
+                                        database):  # fmt: skip
+    job_id = start_run(tasks_client, headers)
+    deliver_all(tasks_client, queue)
+
+    sizes = expected_batch_sizes(len(deal_sheet))
+    assert len(queue.tasks) == len(sizes) == 4
+    assert [task["body"] for task in queue.tasks] == [
+        {"job_id": job_id, "step": step} for step in range(1, len(sizes) + 1)
+    ]
+    assert all(task["headers"]["X-Goog-OAuth-Token"] == ACCESS_TOKEN for task in queue.tasks)
+    runs = ledger(database).runs(LEDGER_SHEET_ID)
+    assert len(runs) == 1
+    assert runs[0].state == RUN_FINISHED
+    batches = ledger(database).batches(runs[0].id)
+    assert [len(batch.row_keys) for batch in batches] == sizes
+    assert all(batch.state == BATCH_CONFIRMED for batch in batches)
+
+    sent = deals_by_key(hubspot_env)
+    assert set(sent) == set(deal_sheet["案件ID"])
+    assert set(sent.values()) == {1}
+    job = get_job(tasks_client, headers, job_id)
+    assert job["state"] == "done", job
+    assert job["progress"] == 1.0
+    assert job["result"]["counts"]["created"] == len(deal_sheet)
+    assert job["result"]["counts"]["synced"] == len(deal_sheet)
+    assert job["result"]["counts"]["batches"] == len(sizes)
+    assert job["result"]["steps"] == len(sizes)
+
+
+def test_progress_and_result_between_steps(tasks_client, queue, headers, deal_sheet):
+    job_id = start_run(tasks_client, headers)
+    deliver(tasks_client, queue.tasks[0])
+
+    job = get_job(tasks_client, headers, job_id)
+    assert job["state"] == "queued"
+    assert 0 < job["progress"] < 1
+    assert job["result"]["counts"]["created"] == MAX_ROWS_PER_BATCH
+    assert job["result"]["counts"]["pending"] == len(deal_sheet) - MAX_ROWS_PER_BATCH
+    assert len(queue.tasks) == 2
+    assert queue.tasks[1]["name"].endswith(f"/tasks/{job_id}-step-2")
+    busy = tasks_client.post("/api/v1/sync/runs", json=run_body(limit=5), headers=headers)
+    assert busy.status_code == 409
+
+
+def test_repeated_deliveries_change_nothing(tasks_client, queue, headers, deal_sheet,
+                                            hubspot_env):  # fmt: skip
+    job_id = start_run(tasks_client, headers)
+    deliver(tasks_client, queue.tasks[0])
+    deliver(tasks_client, queue.tasks[1])
+    writes = deal_writes(hubspot_env)
+
+    # Step 1 again while the job waits for step 3: nothing is sent, no task is added.
+    repeat = deliver(tasks_client, queue.tasks[0])
+    assert repeat.status_code == 200
+    assert repeat.get_json()["ran"] is False
+    assert deal_writes(hubspot_env) == writes
+    assert len(queue.tasks) == 3
+    assert queue.rejected_names == [queue.tasks[2]["name"]]
+
+    deliver_all(tasks_client, queue, start=2)
+    finished = get_job(tasks_client, headers, job_id)
+    writes = deal_writes(hubspot_env)
+    for task in list(queue.tasks):
+        again = deliver(tasks_client, task)
+        assert again.status_code == 200
+        assert again.get_json() == {"job_id": job_id, "state": "done", "ran": False}
+
+    assert deal_writes(hubspot_env) == writes
+    assert len(queue.tasks) == 4
+    assert get_job(tasks_client, headers, job_id)["result"] == finished["result"]
+    sent = deals_by_key(hubspot_env)
+    assert set(sent) == set(deal_sheet["案件ID"])
+    assert set(sent.values()) == {1}
+
+
+def test_crashed_step_is_sent_again(tasks_client, queue, headers, deal_sheet, hubspot_env,
+                                    database, monkeypatch):  # fmt: skip
+    job_id = start_run(tasks_client, headers)
+    deliver(tasks_client, queue.tasks[0])
+    confirm = Ledger.confirm_batch
+    crashes = []
+
+    def crash_once(self, *args, **kwargs):
+        if not crashes:
+            crashes.append(args)
+            raise SimulatedCrash
+        return confirm(self, *args, **kwargs)
+
+    monkeypatch.setattr(Ledger, "confirm_batch", crash_once)
+    with pytest.raises(SimulatedCrash):
+        deliver(tasks_client, queue.tasks[1])
+    assert get_job(tasks_client, headers, job_id)["state"] == "running"
+    # The deals of batch 2 reached HubSpot, but the ledger never confirmed them.
+    assert len(hubspot_env.records["deals"]) == 2 * MAX_ROWS_PER_BATCH
+    assert len(queue.tasks) == 2
+
+    # Cloud Tasks retries the task; the job's lease has run out by then.
+    engine = sa.create_engine(database)
+    with engine.begin() as connection:
+        connection.execute(
+            sa.text("UPDATE jobs SET updated_at = :old WHERE id = :id"),
+            {"old": dt.datetime(2000, 1, 1), "id": job_id},
+        )
+    retry = deliver(tasks_client, queue.tasks[1])
+    assert retry.status_code == 200, retry.get_json()
+    assert retry.get_json()["ran"] is True
+    deliver_all(tasks_client, queue, start=2)
+
+    sent = deals_by_key(hubspot_env)
+    assert set(sent) == set(deal_sheet["案件ID"])
+    assert set(sent.values()) == {1}
+    run = ledger(database).runs(LEDGER_SHEET_ID)[0]
+    batches = ledger(database).batches(run.id)
+    assert [len(batch.row_keys) for batch in batches] == expected_batch_sizes(len(deal_sheet))
+    job = get_job(tasks_client, headers, job_id)
+    assert job["state"] == "done", job
+    assert job["result"]["counts"]["created"] == len(deal_sheet)
+    assert job["result"]["counts"]["synced"] == len(deal_sheet)
+
+
+def test_daily_limit_stops_between_steps(tasks_client, queue, headers, deal_sheet, hubspot_env,
+                                         database, caplog):  # fmt: skip
+    job_id = start_run(tasks_client, headers, lang="en")
+    deliver(tasks_client, queue.tasks[0])
+    hubspot_env.daily_limit = True
+
+    response = deliver(tasks_client, queue.tasks[1])
+
+    assert response.status_code == 200
+    job = get_job(tasks_client, headers, job_id)
+    assert job["state"] == "failed"
+    assert job["error"]["code"] == "hubspot-daily-limit"
+    assert job["error"]["status"] == 429
+    assert job["result"]["counts"]["created"] == MAX_ROWS_PER_BATCH
+    assert len(queue.tasks) == 2
+    run = ledger(database).runs(LEDGER_SHEET_ID)[0]
+    assert run.state == RUN_STOPPED
+    assert TOKEN not in str(job) + caplog.text
+    assert ACCESS_TOKEN not in str(job) + caplog.text
+
+    # A new run continues with the rows the stopped one left.
+    hubspot_env.daily_limit = False
+    start_run(tasks_client, headers)
+    deliver_all(tasks_client, queue, start=2)
+    sent = deals_by_key(hubspot_env)
+    assert set(sent) == set(deal_sheet["案件ID"])
+    assert set(sent.values()) == {1}
+
+
+def test_thread_backend_runs_steps_in_a_loop(client, headers, deal_sheet, hubspot_env, database):
+    job_id = start_run(client, headers)
+    job = wait_for_job(client, f"/api/v1/jobs/{job_id}", headers)
+
+    assert job["state"] == "done", job
+    assert job["result"]["counts"]["created"] == len(deal_sheet)
+    assert job["result"]["steps"] == len(expected_batch_sizes(len(deal_sheet)))
+    sent = deals_by_key(hubspot_env)
+    assert set(sent) == set(deal_sheet["案件ID"])
+    assert set(sent.values()) == {1}
+    runs = ledger(database).runs(LEDGER_SHEET_ID)
+    assert len(runs) == 1
+    batches = ledger(database).batches(runs[0].id)
+    assert [len(batch.row_keys) for batch in batches] == expected_batch_sizes(len(deal_sheet))
