@@ -281,3 +281,34 @@ def test_thread_backend_runs_steps_in_a_loop(client, headers, deal_sheet, hubspo
     assert len(runs) == 1
     batches = ledger(database).batches(runs[0].id)
     assert [len(batch.row_keys) for batch in batches] == expected_batch_sizes(len(deal_sheet))
+
+
+def test_expired_token_pauses_next_step(tasks_client, queue, headers, deal_sheet, hubspot_env,
+                                        database):  # fmt: skip
+    job_id = start_run(tasks_client, headers)
+    deliver(tasks_client, queue.tasks[0])
+    engine = sa.create_engine(database)
+    with engine.begin() as connection:
+        connection.execute(
+            sa.text("UPDATE jobs SET token_expires_at = :past WHERE id = :id"),
+            {"past": dt.datetime(2000, 1, 1), "id": job_id},
+        )
+
+    deliver(tasks_client, queue.tasks[1])
+    with engine.connect() as connection:
+        state = connection.execute(
+            sa.text("SELECT state, pause_reason FROM jobs WHERE id = :id"), {"id": job_id}
+        ).one()
+    assert tuple(state) == ("paused", "token_expired")
+    assert len(hubspot_env.records["deals"]) == MAX_ROWS_PER_BATCH
+    assert len(queue.tasks) == 2
+    resumed = get_job(tasks_client, headers, job_id)  # carries a fresh token, so it resumes
+    assert resumed["state"] == "queued"
+    assert queue.tasks[2]["body"] == {"job_id": job_id, "step": 2}
+
+    deliver_all(tasks_client, queue, start=2)
+    job = get_job(tasks_client, headers, job_id)
+    assert job["state"] == "done", job
+    sent = deals_by_key(hubspot_env)
+    assert set(sent) == set(deal_sheet["案件ID"])
+    assert set(sent.values()) == {1}
