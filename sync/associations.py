@@ -48,17 +48,17 @@ PairType = tuple[str, str]  # (from object type, to object type)
 
 @dataclass
 class WaitingRow:
-    """A row whose records are written and whose links are not all answered yet."""
+    """A row whose records are written and whose links are not all sent yet."""
 
     row: RowPlan
-    state: SyncedState  # the association_pending state the ledger holds
+    state: SyncedState  # the association_pending state stored in the ledger
     open_links: int
     failures: list[tuple[str, RecordError]] = field(default_factory=list)
 
 
 @dataclass
 class SettledRows:
-    """Rows whose last link was answered, ready for ``Ledger.confirm_associations``."""
+    """Rows whose last link was sent, ready for ``Ledger.confirm_associations``."""
 
     outcomes: list[OutcomeRecord] = field(default_factory=list)
     states: list[SyncedState] = field(default_factory=list)
@@ -130,7 +130,7 @@ class AssociationQueue:
 
         With ``full_only`` only whole calls are sent and the remainder keeps
         waiting for later batches. Returns the number of calls. A call that
-        raises leaves its pairs waiting. Rows answered by the calls before it
+        raises leaves its pairs waiting. Rows settled by the calls before it
         are kept for ``take_settled``.
         """
         calls = 0
@@ -177,9 +177,9 @@ class AssociationQueue:
                     from_type, pair[0], to_type, pair[1], error.message,
                 )  # fmt: skip
             for row_key in self.pending[pair_type][pair]:
-                self._answer(row_key, to_type, error)
+                self._resolve_link(row_key, to_type, error)
 
-    def _answer(self, row_key: str, to_type: str, error: RecordError | None) -> None:
+    def _resolve_link(self, row_key: str, to_type: str, error: RecordError | None) -> None:
         waiting = self.waiting[row_key]
         waiting.open_links -= 1
         if error is not None:

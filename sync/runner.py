@@ -225,7 +225,7 @@ class _LinkSender:
             self.failed = True
             raise
         finally:
-            # Rows answered before an exception are recorded all the same.
+            # Rows settled before an exception are recorded all the same.
             self._record(self.queue.take_settled())
         if calls:
             self.step("associations")
