@@ -19,7 +19,7 @@ class RunInProgress(SyncError):
         self.run_id = run_id
         self.user = user
         self.started_at = started_at
-        started = started_at.isoformat(timespec="seconds") if started_at else "unknown"
+        started = format_started(started_at)
         super().__init__(
             f"Sheet {sheet_id} already has an active sync run (run {run_id}, started "
             f"{started} by {user or 'unknown user'}). Wait for it to finish; if its process "
@@ -45,3 +45,12 @@ class WaveNotFound(SyncError):
             wave=wave,
             available=listed,
         )
+
+
+def format_started(started_at: dt.datetime | None) -> str:
+    """Return a run's start time for messages, e.g. "2026-12-04 21:03 UTC"."""
+    if started_at is None:
+        return "unknown"
+    if started_at.tzinfo is not None:
+        started_at = started_at.astimezone(dt.UTC)
+    return started_at.strftime("%Y-%m-%d %H:%M UTC")

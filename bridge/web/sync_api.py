@@ -65,6 +65,7 @@ from bridge.web.sync_schemas import (
 from sync.db import engine_from_env
 from sync.errors import SyncError
 from sync.ledger import Ledger
+from sync.run_errors import format_started
 from sync.runner import Progress, RunOptions
 from sync.steps import StepReport
 
@@ -174,7 +175,7 @@ def start_run():
         ]
     if active and not body.dry_run:
         run = active[0]
-        started = run.started_at.isoformat(timespec="seconds")
+        started = format_started(run.started_at)
         raise ApiProblem("sync-run-in-progress", run_id=run.id, started_at=started)
     return start_sheet_job("sync_run", body)
 
