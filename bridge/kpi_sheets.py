@@ -10,10 +10,12 @@ from __future__ import annotations
 from typing import Any
 
 from bridge.i18n import N_, gettext
-from bridge.kpi_texts import Kind, cell_value, reason_text
+from bridge.kpi_texts import Kind, cell_value, reason_text, round_money
 from bridge.kpi_todo import TodoItem
 from bridge.sheets.writeback import ChartSpec, RowLink
+from validators.kpi.drivers import DriverKpi
 from validators.kpi.metric import Metric
+from validators.kpi.partners import PartnerKpi
 from validators.kpi.report import KpiReport
 
 KPI_SHEET = "KPI"
@@ -152,8 +154,9 @@ class KpiSheetBuilder:
         last = first - 1
         for stage in funnel.stages:
             notes = {
-                reason_text(stage.conversion, self.lang),
-                reason_text(stage.median_days, self.lang),
+                reason_text(stage.value, self.lang, "stage_value"),
+                reason_text(stage.conversion, self.lang, "conversion"),
+                reason_text(stage.median_days, self.lang, "median_days"),
             }
             last = self.tab.add(
                 stage.label,
@@ -200,9 +203,30 @@ class KpiSheetBuilder:
                 cell_value(entry.median_days_to_close, "days"),
                 entry.active_clients,
                 cell_value(entry.average_score, "number"),
-                reason_text(entry.win_rate, self.lang),
+                self.partner_note(entry),
             )
         self.chart("bar", t(N_("Partner win rates (%)")), first, last, "D")
+
+    def partner_note(self, entry: PartnerKpi) -> str:
+        """Return why the row's cells show "–", and the won deals its revenue leaves out."""
+        t = self.t
+        columns = (
+            (t(N_("Win rate (%)")), "win_rate", entry.win_rate),
+            (t(N_("Revenue (won)")), "revenue", entry.revenue),
+            (t(N_("Median days to close")), "median_days_to_close", entry.median_days_to_close),
+            (t(N_("Average score")), "average_score", entry.average_score),
+        )
+        notes = [
+            t(N_("{column}: {reason}"), column=label, reason=reason_text(metric, self.lang, key))
+            for label, key, metric in columns
+            if metric.reason is not None
+        ]
+        if entry.won_without_revenue:
+            notes.append(
+                t(N_("Won deals without an amount, left out of the revenue: {count}."),
+                  count=entry.won_without_revenue)
+            )  # fmt: skip
+        return " ".join(notes)
 
     def drivers(self) -> None:
         tables = self.report.drivers
@@ -217,6 +241,7 @@ class KpiSheetBuilder:
             )
             self.heading(t(N_("Success drivers: {attribute}"), attribute=table.label))
             self.metric(t(N_("Overall rate (%)")), table.overall, "percent")
+            self.tab.add(t(N_("Rows judged")), table.rows, self.driver_base(table))
             self.tab.add(
                 t(N_("Value")),
                 t(N_("Rows")),
@@ -244,10 +269,19 @@ class KpiSheetBuilder:
             if table.blank:
                 self.tab.add(t(N_("(blank)")), table.blank)
 
+    def driver_base(self, table: DriverKpi) -> str:
+        """Return which rows a driver table judges."""
+        if table.outcome == "retained":
+            return self.t(N_("Customers in the retention cohort"))
+        if table.pipeline is None:
+            return self.t(N_("Closed deals (won or lost) of every pipeline"))
+        return self.t(N_("Closed deals (won or lost) of {pipeline}"), pipeline=table.pipeline)
+
     def upsell(self) -> None:
-        candidates = self.report.upsell
-        if candidates is None:
+        upsell = self.report.upsell
+        if upsell is None:
             return
+        candidates = upsell.candidates
         t = self.t
         self.heading(t(N_("Upsell candidates")))
         self.tab.add(
@@ -257,11 +291,17 @@ class KpiSheetBuilder:
         for item in candidates:
             self.tab.add(
                 RowLink(t(N_("Row {row}"), row=item.sheet_row), item.sheet_row),
-                item.row_key, item.owner, item.stage, item.score,
-                item.satisfaction, item.revenue, item.plan,
+                item.row_key, item.owner, item.stage, item.score, item.satisfaction,
+                None if item.revenue is None else round_money(item.revenue), item.plan,
             )  # fmt: skip
         if not candidates:
             self.tab.add(t(N_("No row meets the upsell rule.")))
+        if upsell.excluded_errors:
+            self.tab.add(
+                t(N_("Rows that meet the rule but have errors, so are not listed: {count}. "
+                     "Fix the errors (see bridge validate) and run again."),
+                  count=upsell.excluded_errors)
+            )  # fmt: skip
 
 
 def todo_rows(items: list[TodoItem], lang: str) -> list[list[Any]]:

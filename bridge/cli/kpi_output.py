@@ -8,11 +8,16 @@ import click
 
 from bridge.cli.output import display_width, format_table
 from bridge.i18n import N_, gettext
-from bridge.kpi_texts import Kind, display, reason_text
+from bridge.kpi_texts import MISSING, Kind, display, interval_text, reason_text
+from validators.kpi.drivers import DriverKpi
 from validators.kpi.metric import Metric
 from validators.kpi.report import KpiReport
 
-UPSELL_SHOWN = 20  # candidates listed in the terminal; the KPI tab and --json have all
+# Rows listed per table in the terminal. The KPI tab and --json contain all of
+# them, and a line under a cut table prints how many were left out.
+UPSELL_SHOWN = 20
+PARTNERS_SHOWN = 20
+DRIVER_VALUES_SHOWN = 20
 
 
 def format_columns(header: list[str], rows: list[list[Any]], indent: int = 2) -> list[str]:
@@ -35,6 +40,34 @@ class KpiPrinter:
 
     def t(self, message: str, **params: object) -> str:
         return gettext(self.lang, message, **params)
+
+    def table(self, header: list[str], rows: list[list[Any]], limit: int | None = None) -> None:
+        """Print the first ``limit`` of ``rows`` under ``header`` and a line for the rest."""
+        listed = rows if limit is None else rows[:limit]
+        if listed:
+            for line in format_columns(header, listed):
+                click.echo(line)
+        hidden = len(rows) - len(listed)
+        if hidden > 0:
+            more = self.t(N_("… and {count} more (all of them with --json FILE)"), count=hidden)
+            click.echo("  " + more)
+
+    def footnotes(self, columns: list[tuple[str, str, list[Metric | None]]]) -> None:
+        """Print why a column shows "–": one line per (column, reason), in table order.
+
+        Each entry of ``columns`` is (header text, column key, metrics shown in
+        the column); the key picks a column's own reason text.
+        """
+        for header, key, metrics in columns:
+            reasons: list[str] = []
+            for metric in metrics:
+                text = reason_text(metric, self.lang, key)
+                if text and text not in reasons:
+                    reasons.append(text)
+            for text in reasons:
+                line = self.t(N_("{missing} in {column}: {reason}"), missing=MISSING,
+                              column=header, reason=text)  # fmt: skip
+                click.echo("  " + line)
 
     def value(self, metric: Metric | None, kind: Kind) -> str:
         text = display(metric, kind)
@@ -103,8 +136,14 @@ class KpiPrinter:
                  stage.stale, stage.contact_overdue]
                 for stage in funnel.stages
             ]  # fmt: skip
-            for line in format_columns(header, rows):
-                click.echo(line)
+            self.table(header, rows)
+            self.footnotes(
+                [
+                    (header[2], "stage_value", [stage.value for stage in funnel.stages]),
+                    (header[3], "conversion", [stage.conversion for stage in funnel.stages]),
+                    (header[4], "median_days", [stage.median_days for stage in funnel.stages]),
+                ]
+            )
 
     def partners(self) -> None:
         if self.report.partners is None:
@@ -114,14 +153,30 @@ class KpiPrinter:
         header = [t(N_("Partner")), t(N_("Deals")), t(N_("Won")), t(N_("Win rate")),
                   t(N_("Revenue (won)")), t(N_("Median days to close")), t(N_("Active clients")),
                   t(N_("Average score"))]  # fmt: skip
+        entries = self.report.partners
         rows = [
             [entry.partner, entry.deals, entry.won, display(entry.win_rate, "percent"),
              display(entry.revenue, "money"), display(entry.median_days_to_close, "days"),
              entry.active_clients, display(entry.average_score, "number")]
-            for entry in self.report.partners
+            for entry in entries
         ]  # fmt: skip
-        for line in format_columns(header, rows):
-            click.echo(line)
+        self.table(header, rows, PARTNERS_SHOWN)
+        shown = entries[:PARTNERS_SHOWN]
+        self.footnotes(
+            [
+                (header[3], "win_rate", [entry.win_rate for entry in shown]),
+                (header[4], "revenue", [entry.revenue for entry in shown]),
+                (header[5], "median_days_to_close", [e.median_days_to_close for e in shown]),
+                (header[7], "average_score", [entry.average_score for entry in shown]),
+            ]
+        )
+        without = [entry for entry in entries if entry.won_without_revenue]
+        if without:
+            names = ", ".join(entry.partner for entry in without)
+            count = sum(entry.won_without_revenue for entry in without)
+            line = t(N_("Won deals without an amount, left out of {column}: {count} ({partners})"),
+                     column=header[4], count=count, partners=names)  # fmt: skip
+            click.echo("  " + line)
 
     def drivers(self) -> None:
         if self.report.drivers is None:
@@ -131,32 +186,51 @@ class KpiPrinter:
             click.echo(
                 t(N_("Success drivers: {attribute}"), attribute=table.label)
                 + "  "
-                + t(N_("overall {rate}"), rate=display(table.overall, "percent"))
+                + self.driver_base(table)
             )
             header = [t(N_("Value")), t(N_("Rows")), t(N_("Rate")), t(N_("95% interval")),
                       t(N_("Lift")), t(N_("Note"))]  # fmt: skip
             rows = []
             for value in table.values:
-                interval = f"{display(value.low, 'percent')}–{display(value.high, 'percent')}"
                 note = reason_text(value.rate, self.lang) or (
                     t(N_("few rows")) if value.small else ""
                 )
-                rows.append([value.value, value.rows, display(value.rate, "percent"), interval,
-                             display(value.lift, "ratio"), note])  # fmt: skip
-            for line in format_columns(header, rows):
-                click.echo(line)
+                rows.append([value.value, value.rows, display(value.rate, "percent"),
+                             interval_text(value.low, value.high), display(value.lift, "ratio"),
+                             note])  # fmt: skip
+            self.table(header, rows, DRIVER_VALUES_SHOWN)
+
+    def driver_base(self, table: DriverKpi) -> str:
+        """Return the overall rate with the rows it is computed over."""
+        rate = display(table.overall, "percent")
+        if table.outcome == "retained":
+            return self.t(N_("overall {rate} of {rows} customers in the retention cohort"),
+                          rate=rate, rows=table.rows)  # fmt: skip
+        if table.pipeline is None:
+            return self.t(N_("overall {rate} of {rows} closed deals"), rate=rate, rows=table.rows)
+        return self.t(N_("overall {rate} of {rows} closed deals in {pipeline}"),
+                      rate=rate, rows=table.rows, pipeline=table.pipeline)  # fmt: skip
 
     def upsell(self) -> None:
-        candidates = self.report.upsell
-        if candidates is None:
+        upsell = self.report.upsell
+        if upsell is None:
             return
         t = self.t
+        candidates = upsell.candidates
         click.echo(t(N_("Upsell candidates: {count}"), count=len(candidates)))
-        header = [t(N_("Row")), t(N_("Key")), t(N_("Owner")), t(N_("Score"))]
+        header = [t(N_("Row")), t(N_("Key")), t(N_("Owner")), t(N_("Score")), t(N_("Revenue"))]
         rows = [
-            [item.sheet_row, item.row_key or "", item.owner or "", item.score or ""]
-            for item in candidates[:UPSELL_SHOWN]
-        ]
-        if rows:
-            for line in format_columns(header, rows):
-                click.echo(line)
+            [item.sheet_row, item.row_key or "", item.owner or "", _number(item.score),
+             "" if item.revenue is None else display(Metric(item.revenue), "money")]
+            for item in candidates
+        ]  # fmt: skip
+        self.table(header, rows, UPSELL_SHOWN)
+        if upsell.excluded_errors:
+            line = t(N_("Rows that meet the rule but have errors, so are not listed: {count}. "
+                        "Fix the errors (see bridge validate) and run again."),
+                     count=upsell.excluded_errors)  # fmt: skip
+            click.echo("  " + line)
+
+
+def _number(value: float | None) -> str:
+    return "" if value is None else f"{value:g}"

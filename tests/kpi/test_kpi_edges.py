@@ -156,7 +156,7 @@ def test_upsell_needs_every_condition():
             {"stage": "churned", "score": 90.0, "csat": 5, "revenue": 500},  # lost
         ]
     )
-    candidates = upsell_candidates(data)
+    candidates = upsell_candidates(data).candidates
     assert [candidate.sheet_row for candidate in candidates] == [2]
 
 

@@ -2,10 +2,14 @@
 
 Definitions, per attribute the design names (``drivers.attributes``):
 
-- rows judged: for outcome "won" the closed deals (won or lost), where
+- rows judged: for outcome "won" the closed deals (won or lost) of the KPI
+  pipeline (``kpi.pipeline``, every pipeline when it is not set), where
   success is won. For outcome "retained" the retention cohort (see
-  ``validators.kpi.retention``), where success is still being active;
-- overall rate: successes / rows judged, over all of them;
+  ``validators.kpi.retention``, also the KPI pipeline's rows only), where
+  success is still being active. Mixing pipelines would compare unlike
+  outcomes, e.g. a renewed customer with a partner that went dormant;
+- overall rate: successes / rows judged, over all of them. ``pipeline``
+  records the base, so that the output can name it;
 - per value of the attribute: rows, successes, rate = successes / rows, its
   95% Wilson interval, and lift = rate / overall rate;
 - values with fewer than ``min_rows`` rows are marked ``small``: their rate
@@ -57,6 +61,7 @@ class DriverKpi:
     attribute: str
     label: str  # the property's label, or the lookup's name
     outcome: str
+    pipeline: str | None  # label of the KPI pipeline the rows come from; None: every pipeline
     rows: int
     overall: Metric
     blank: int
@@ -67,6 +72,7 @@ class DriverKpi:
             "attribute": self.attribute,
             "label": self.label,
             "outcome": self.outcome,
+            "pipeline": self.pipeline,
             "rows": self.rows,
             "overall": self.overall.to_dict(),
             "blank": self.blank,
@@ -81,7 +87,8 @@ def success_flags(data: KpiData) -> pd.Series:
     if settings.outcome == "retained":
         return cohort_outcome(data)
     closed = data.rows["closed"]
-    return (closed == "won").where(closed.notna(), None).astype(object)
+    judged = closed.notna() & data.in_pipeline()
+    return (closed == "won").where(judged, None).astype(object)
 
 
 def driver_tables(data: KpiData) -> list[DriverKpi] | None:
@@ -120,6 +127,7 @@ def _attribute_table(
         attribute=name,
         label=data.design.property(name).label if name in data.design.property_names() else name,
         outcome=data.settings.drivers.outcome if data.settings.drivers else "won",
+        pipeline=_pipeline_label(data),
         rows=int(judged.sum()),
         overall=overall,
         blank=int((~present).sum()),
@@ -141,3 +149,10 @@ def _driver_value(
     else:
         lift = Metric(share.value / overall.value) if share.value is not None else share
     return DriverValue(value, rows, successes, share, low, high, lift, small)
+
+
+def _pipeline_label(data: KpiData) -> str | None:
+    pipeline_id = data.settings.pipeline
+    if pipeline_id is None:
+        return None
+    return next((p.label for p in data.design.pipelines if p.id == pipeline_id), pipeline_id)

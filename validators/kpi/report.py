@@ -14,7 +14,7 @@ from validators.kpi.partners import PartnerKpi, partner_table
 from validators.kpi.retention import RetentionKpi, retention_kpis
 from validators.kpi.revenue import RevenueKpi, revenue_kpis
 from validators.kpi.satisfaction import DistributionKpi, grade_counts, satisfaction_kpis, score_kpis
-from validators.kpi.upsell import UpsellCandidate, upsell_candidates
+from validators.kpi.upsell import UpsellKpi, upsell_candidates
 
 if TYPE_CHECKING:
     from validators.engine import ValidationResult
@@ -31,7 +31,7 @@ class KpiReport:
     scores: DistributionKpi
     grades: list[tuple[str, int]]
     funnels: list[FunnelKpi]
-    upsell: list[UpsellCandidate] | None  # None: the design sets no upsell rule
+    upsell: UpsellKpi | None  # None: the design sets no upsell rule
     partners: list[PartnerKpi] | None  # None: the design names no partner property
     drivers: list[DriverKpi] | None  # None: the design names no driver attributes
 
@@ -47,7 +47,8 @@ class KpiReport:
             "scores": self.scores.to_dict(),
             "grades": [{"grade": grade, "rows": rows} for grade, rows in self.grades],
             "funnels": [funnel.to_dict() for funnel in self.funnels],
-            "upsell": _listed(self.upsell),
+            "upsell": None if self.upsell is None else _listed(self.upsell.candidates),
+            "upsell_excluded_errors": None if self.upsell is None else self.upsell.excluded_errors,
             "partners": _listed(self.partners),
             "drivers": _listed(self.drivers),
         }

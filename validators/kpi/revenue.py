@@ -2,7 +2,7 @@
 
 Definition: the customers are the rows of the KPI pipeline whose revenue
 property (``kpi.revenue_property``, default the sheet's amount column) contains
-a number. Cancelled customers count too, because the KPI describes the
+a known number (see ``known_revenue``). Cancelled customers count too, because the KPI describes the
 revenue the team has managed. Key clients are the rows whose
 ``key_clients.flag_property`` is true, else the top ``top_share`` of
 customers by revenue: ceil(share × customers) rows, ties at the cut going to
@@ -47,6 +47,19 @@ def revenue_property(data: KpiData) -> str | None:
     return data.settings.revenue_property or data.design.sheet.amount_column
 
 
+def known_revenue(data: KpiData) -> pd.Series:
+    """Return each row's revenue, NaN where it is blank, invalid or unknown.
+
+    A won deal whose revenue is 0 or less counts as unknown, not as 0:
+    ``bridge validate`` flags the same contradiction on the amount column
+    (``inconsistent``, won_without_amount), and a 0 would pull averages down
+    and pass every ``max_revenue`` condition.
+    """
+    revenue = data.numbers(revenue_property(data))
+    won = data.rows["closed"] == "won"
+    return revenue.mask(won & (revenue <= 0))
+
+
 def revenue_kpis(data: KpiData) -> RevenueKpi:
     name = revenue_property(data)
     rule = data.settings.key_clients
@@ -58,7 +71,7 @@ def revenue_kpis(data: KpiData) -> RevenueKpi:
             name, 0, missing, missing, missing, key_rule, 0, missing, missing, missing
         )
 
-    revenue = data.numbers(name)
+    revenue = known_revenue(data)
     revenue = revenue[data.in_pipeline() & revenue.notna()]
     key = key_client_mask(data, revenue)
     key_revenue = revenue[key]

@@ -66,7 +66,11 @@ class UpsellRule(KpiModel):
 
 
 class PartnerSettings(KpiModel):
-    """The partner table: one row per value of ``property``."""
+    """The partner table: one row per value of ``property`` among the KPI pipeline's rows.
+
+    Rows of other pipelines are not counted, so a partner's own row in a
+    partner-success pipeline is not one of the deals it brought.
+    """
 
     property: str
     client_property: str | None = None  # counts distinct active clients

@@ -1,11 +1,17 @@
 """Upsell candidates: the rows that meet every condition of the design's upsell rule.
 
 Definition: a row of the KPI pipeline is a candidate when its stage is one
-of ``upsell.stages`` (default: any stage that is not closed lost), and it
-meets each condition the rule sets: score at least ``min_score``,
-satisfaction at least ``min_satisfaction``, revenue below ``max_revenue``,
-plan one of ``plans``. A row without the value a condition reads does not
-meet it.
+of ``upsell.stages`` (default: any stage that is not closed lost) and its
+validation status is not error. It must also meet each condition the rule
+sets: score at least ``min_score``, satisfaction at least
+``min_satisfaction``, revenue below ``max_revenue``, plan one of ``plans``.
+
+A row without the value a condition reads does not meet it: an unknown
+revenue (blank, invalid, or a won deal without an amount, see
+``validators.kpi.revenue.known_revenue``) is not "below the threshold". Rows
+with an error (e.g. ``duplicate_key``) are left out because their values
+cannot be trusted, and ``excluded_errors`` counts the ones that would
+otherwise have been listed.
 """
 
 from __future__ import annotations
@@ -16,7 +22,7 @@ from typing import Any
 import pandas as pd
 
 from validators.kpi.data import KpiData
-from validators.kpi.revenue import revenue_property
+from validators.kpi.revenue import known_revenue
 
 
 @dataclass(frozen=True)
@@ -34,8 +40,14 @@ class UpsellCandidate:
         return {name: getattr(self, name) for name in self.__dataclass_fields__}
 
 
-def upsell_candidates(data: KpiData) -> list[UpsellCandidate] | None:
-    """Return the candidates in sheet order, or None when the design sets no rule."""
+@dataclass(frozen=True)
+class UpsellKpi:
+    candidates: list[UpsellCandidate]  # in sheet order
+    excluded_errors: int  # rows meeting the rule but left out for their errors
+
+
+def upsell_candidates(data: KpiData) -> UpsellKpi | None:
+    """Return the candidates, or None when the design sets no rule."""
     rule = data.settings.upsell
     if rule is None:
         return None
@@ -48,16 +60,19 @@ def upsell_candidates(data: KpiData) -> list[UpsellCandidate] | None:
 
     score = pd.to_numeric(rows["score"], errors="coerce")
     satisfaction = data.numbers(data.settings.satisfaction_property)
-    revenue = data.numbers(revenue_property(data))
+    revenue = known_revenue(data)
     plan = data.column(rule.plan_property) if rule.plan_property else None
     if rule.min_score is not None:
         match &= score >= rule.min_score
     if rule.min_satisfaction is not None:
         match &= satisfaction >= rule.min_satisfaction
     if rule.max_revenue is not None:
-        match &= revenue < rule.max_revenue
+        match &= revenue.notna() & (revenue < rule.max_revenue)
     if plan is not None and rule.plans:
         match &= plan.isin(rule.plans)
+    has_error = rows["status"] == "error"
+    excluded_errors = int((match & has_error).sum())
+    match &= ~has_error
 
     plan_labels = data.labels(rule.plan_property, plan) if plan is not None else None
     owner_name = data.design.sheet.owner_column
@@ -77,7 +92,7 @@ def upsell_candidates(data: KpiData) -> list[UpsellCandidate] | None:
                 plan=None if plan_labels is None else _text(plan_labels.at[index]),
             )
         )
-    return candidates
+    return UpsellKpi(candidates, excluded_errors)
 
 
 def _stage_labels(data: KpiData) -> dict[str, str]:
