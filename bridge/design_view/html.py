@@ -6,11 +6,17 @@ no script, font or stylesheet from elsewhere.
 
 from __future__ import annotations
 
+import xml.etree.ElementTree as ET
+
 from jinja2 import Environment, select_autoescape
 from markupsafe import Markup
 
 from bridge.design_view.model import DesignView
-from bridge.design_view.svg import render_svg
+from bridge.design_view.svg import render_scoring_svg, render_svg
+
+# The smallest scale a diagram shrinks to in a narrow window: 0.7 keeps the
+# 12 px labels at about 8.5 px. Narrower windows scroll the diagram instead.
+MIN_SCALE = 0.7
 
 _ENVIRONMENT = Environment(autoescape=select_autoescape(default=True), trim_blocks=True,
                            lstrip_blocks=True)  # fmt: skip
@@ -26,7 +32,13 @@ PAGE = _ENVIRONMENT.from_string(
 body { font-family: 'Hiragino Sans', 'Noto Sans JP', 'Yu Gothic', Meiryo, sans-serif;
        margin: 16px; color: #202124; }
 h1 { font-size: 20px; } h2 { font-size: 16px; margin-top: 24px; }
-.diagram { overflow-x: auto; border: 1px solid #dadce0; border-radius: 6px; padding: 8px; }
+/* The pipelines and the scoring panel sit side by side when both fit, else the
+   panel wraps below. A diagram wider than the window shrinks to fit, down to
+   its min-width, and scrolls inside its box beyond that. */
+.overview { display: flex; flex-wrap: wrap; gap: 16px; align-items: flex-start; }
+.diagram { overflow-x: auto; max-width: 100%; box-sizing: border-box;
+           border: 1px solid #dadce0; border-radius: 6px; padding: 8px; }
+.diagram svg { display: block; max-width: 100%; height: auto; }
 table { border-collapse: collapse; margin: 8px 0 16px; font-size: 13px; }
 th, td { border: 1px solid #dadce0; padding: 4px 8px; text-align: left; vertical-align: top; }
 th { background: #f1f3f4; }
@@ -38,7 +50,12 @@ code { color: #5f6368; }
 </head>
 <body>
 <h1>{{ view.name }}</h1>
-<div class="diagram">{{ svg }}</div>
+<div class="overview">
+<div class="diagram" data-diagram="pipelines">{{ svg }}</div>
+{% if scoring_svg %}
+<div class="diagram" data-diagram="scoring">{{ scoring_svg }}</div>
+{% endif %}
+</div>
 {% for pipeline in view.pipelines %}
 <section data-pipeline="{{ pipeline.id }}">
 <h2>{{ pipeline.label }} <code>{{ pipeline.id }}</code></h2>
@@ -100,6 +117,15 @@ code { color: #5f6368; }
 
 def render_html(view: DesignView) -> str:
     """Return the design as a standalone HTML page."""
-    # render_svg builds its markup with ElementTree, which escapes every text.
-    svg = Markup(render_svg(view))
-    return PAGE.render(view=view, svg=svg)
+    # The SVG renderers build their markup with ElementTree, which escapes every text.
+    svg = Markup(_shrinkable(render_svg(view, scoring=False)))
+    scoring = render_scoring_svg(view)
+    scoring_svg = Markup(_shrinkable(scoring)) if scoring is not None else None
+    return PAGE.render(view=view, svg=svg, scoring_svg=scoring_svg)
+
+
+def _shrinkable(svg: str) -> str:
+    """Return ``svg`` with a min-width of MIN_SCALE times its width, for the page's CSS."""
+    root = ET.fromstring(svg)
+    min_width = int(float(root.get("width", "0")) * MIN_SCALE)
+    return svg.replace("<svg ", f'<svg style="min-width: {min_width}px" ', 1)

@@ -1,4 +1,4 @@
-"""Draw the design view as one standalone SVG: pipelines stacked, scoring at the right.
+"""Draw the design view as standalone SVG: pipelines stacked, scoring at the right.
 
 Open stages run left to right; the won and lost ends share the last column.
 Under each stage header come its day limit, contact cadence, the total count of
@@ -26,6 +26,7 @@ MIN_BOX_WIDTH = 150
 PIPELINE_GAP = 36
 TITLE_HEIGHT = 28
 MARGIN = 16
+CLOSING = "、。，．）」』】,.)"  # punctuation that never starts a wrapped line
 
 COLORS = {
     "open": ("#e8f0fe", "#1a73e8"),
@@ -38,6 +39,30 @@ def text_width(text: str) -> float:
     """Return the estimated width of ``text`` in px."""
     cells = sum(2 if unicodedata.east_asian_width(char) in "WF" else 1 for char in text)
     return cells * CELL_WIDTH
+
+
+def wrap_text(text: str, max_width: float) -> list[str]:
+    """Split ``text`` into lines of at most ``max_width`` estimated px.
+
+    A line breaks at its last space when that keeps at least half of it,
+    else between characters, as Japanese text allows. Closing punctuation
+    stays on the line before.
+    """
+    lines: list[str] = []
+    line = ""
+    for char in text:
+        if line and char not in CLOSING and text_width(line + char) > max_width:
+            cut = line.rfind(" ")
+            if cut >= len(line) // 2:
+                lines.append(line[:cut])
+                line = line[cut + 1 :]
+            else:
+                lines.append(line)
+                line = ""
+        line += char
+    if line:
+        lines.append(line)
+    return lines
 
 
 def stage_lines(stage: StageView, view: DesignView) -> list[tuple[str, str]]:
@@ -54,20 +79,13 @@ def stage_lines(stage: StageView, view: DesignView) -> list[tuple[str, str]]:
     return lines
 
 
-def render_svg(view: DesignView) -> str:
-    """Return the whole design as a standalone SVG document."""
-    root = ET.Element(
-        "svg",
-        {
-            "xmlns": SVG_NAMESPACE,
-            "font-family": FONT,
-            "font-size": str(FONT_SIZE),
-            "role": "img",
-            "lang": view.lang,
-        },
-    )
-    ET.SubElement(root, "title").text = view.name
-    ET.SubElement(root, "style").text = _STYLE
+def render_svg(view: DesignView, *, scoring: bool = True) -> str:
+    """Return the design as a standalone SVG document.
+
+    With ``scoring=False`` the image has the pipelines only, so that a page
+    can place the scoring panel (``render_scoring_svg``) where there is room.
+    """
+    root = _svg_root(view, view.name)
     _arrow_marker(root)
 
     y = MARGIN
@@ -79,17 +97,46 @@ def render_svg(view: DesignView) -> str:
         y += height + PIPELINE_GAP
 
     total_height = y - PIPELINE_GAP + MARGIN
-    if view.scoring is not None:
+    if scoring and view.scoring is not None:
         scoring_group = ET.SubElement(root, "g", {"data-scoring": "true"})
         panel_width, panel_height = _draw_scoring(
             scoring_group, view.scoring, view, MARGIN + width + PIPELINE_GAP, MARGIN
         )
         width += PIPELINE_GAP + panel_width
         total_height = max(total_height, MARGIN + panel_height + MARGIN)
+    return _finish(root, width + 2 * MARGIN, total_height)
 
-    root.set("width", str(int(width + 2 * MARGIN)))
-    root.set("height", str(int(total_height)))
-    root.set("viewBox", f"0 0 {int(width + 2 * MARGIN)} {int(total_height)}")
+
+def render_scoring_svg(view: DesignView) -> str | None:
+    """Return the scoring panel alone as an SVG document, or None when the design has none."""
+    if view.scoring is None:
+        return None
+    root = _svg_root(view, view.texts["scoring"])
+    group = ET.SubElement(root, "g", {"data-scoring": "true"})
+    width, height = _draw_scoring(group, view.scoring, view, MARGIN, MARGIN)
+    return _finish(root, width + 2 * MARGIN, height + 2 * MARGIN)
+
+
+def _svg_root(view: DesignView, title: str) -> ET.Element:
+    root = ET.Element(
+        "svg",
+        {
+            "xmlns": SVG_NAMESPACE,
+            "font-family": FONT,
+            "font-size": str(FONT_SIZE),
+            "role": "img",
+            "lang": view.lang,
+        },
+    )
+    ET.SubElement(root, "title").text = title
+    ET.SubElement(root, "style").text = _STYLE
+    return root
+
+
+def _finish(root: ET.Element, width: float, height: float) -> str:
+    root.set("width", str(int(width)))
+    root.set("height", str(int(height)))
+    root.set("viewBox", f"0 0 {int(width)} {int(height)}")
     return ET.tostring(root, encoding="unicode")
 
 
@@ -188,7 +235,10 @@ def _draw_scoring(
     lines.append(("label", view.texts["grade"]))
     lines.extend(("band", f"{band.grade} ≥ {band.min:g}") for band in scoring.bands)
     if scoring.drop_text:
-        lines.append(("muted", scoring.drop_text))
+        # The sentence is wrapped to the other lines' width, so that it does
+        # not widen the panel (and push it below the pipelines on a page).
+        text_limit = max(MIN_BOX_WIDTH, *(text_width(text) for _, text in lines))
+        lines.extend(("muted", part) for part in wrap_text(scoring.drop_text, text_limit))
 
     width = max(text_width(text) for _, text in lines) + 2 * PADDING
     height = PADDING + LINE_HEIGHT * len(lines) + PADDING
