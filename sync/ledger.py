@@ -4,7 +4,9 @@
 started with ``start_run`` (at most one active run per sheet, enforced by the
 database), each batch is recorded with ``record_batch`` before anything is
 sent and confirmed with ``confirm_batch`` after HubSpot returned its results, and the run
-ends with ``finish_run``. A run whose process died stays active; the next
+ends with ``finish_run``. Association links are sent for many batches at
+once, after their batches were confirmed, so ``confirm_associations`` stores
+the final state of the rows they settle. A run whose process died stays active; the next
 ``start_run`` with ``resume=True``, or after ``STALE_AFTER`` without a
 heartbeat, marks it interrupted and returns the row keys of its unconfirmed
 batches so that the new run sends them again first. No token or other secret

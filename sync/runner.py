@@ -65,8 +65,7 @@ class RunOptions:
 
 @dataclass(frozen=True)
 class Progress:
-    """A run's position, reported after each step of a batch, after the batch is confirmed
-    and after each time the waiting association links are sent."""
+    """A run's position, reported after each step of a batch and after each send of links."""
 
     run_id: int
     batch_number: int
