@@ -302,18 +302,21 @@ def _row_table(
     scores: pd.Series,
     grades: pd.Series,
 ) -> pd.DataFrame:
-    severity_by_row: dict[int, str] = {}
+    # Row status by position: "error" wins over "warning", which wins over "ok".
+    first_row = ctx.table.first_data_row
+    status_array = np.full(len(all_rows), "ok", dtype=object)
     for finding in ctx.findings:
-        if finding.row is None or finding.row <= ctx.table.header_row:
+        if finding.row is None or finding.row < first_row:
             continue
-        if severity_by_row.get(finding.row) != "error":
-            severity_by_row[finding.row] = finding.severity.value
+        position = finding.row - first_row
+        if status_array[position] != "error":
+            status_array[position] = finding.severity.value
+    status_array[blank.to_numpy()] = "blank"
 
     owner_name = ctx.design.sheet.owner_column
     owners = ctx.normalized(owner_name) if owner_name else None
-    sheet_rows = pd.Series([ctx.table.sheet_row(int(i)) for i in all_rows], index=all_rows)
-    status = sheet_rows.map(lambda row: severity_by_row.get(row, "ok")).astype(object)
-    status[blank] = "blank"
+    sheet_rows = pd.Series(all_rows.to_numpy() + first_row, index=all_rows)
+    status = pd.Series(status_array, index=all_rows, dtype=object)
 
     rows = pd.DataFrame(
         {
