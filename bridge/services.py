@@ -13,9 +13,16 @@ import logging
 import os
 from typing import Any, Protocol
 
-from bridge.history_service import DATABASE_URL_VARIABLE, RunHistory, open_run_history
+from bridge.history_service import (
+    DATABASE_URL_VARIABLE,
+    RunHistory,
+    history_kpi_rows,
+    history_kpis,
+    open_run_history,
+)
 from bridge.jobs import JobContext, JobFailure, JobHandler
 from bridge.kpi_service import add_kpi_tabs, parse_period, report_json
+from bridge.kpi_sheets import KPI_SHEET
 from bridge.messages import design_problem_message
 from bridge.sheets.google import GoogleSheet
 from bridge.sheets.google_auth import service_account_credentials, user_credentials
@@ -132,7 +139,9 @@ def _read_sheet(
     return adapter, table
 
 
-def _open_history(spreadsheet: str, body: ValidationRequest, title: str) -> RunHistory | None:
+def _open_history(
+    spreadsheet: str, body: ValidationRequest | KpiRequest, title: str
+) -> RunHistory | None:
     """Open the run history when ``DATABASE_URL`` names the shared database.
 
     Without it there is no database every instance shares (App Engine's disk
@@ -161,17 +170,31 @@ def run_kpis(
     design = design_from_request(body.design_yaml, lang)
     adapter, table = _read_sheet(body, design, context, open_sheet, max_rows)
 
-    result = validate(table, design, body.as_of or today_in(table.time_zone))
+    day = body.as_of or today_in(table.time_zone)
+    # KPIs read the history (grade movement, score trends) but record nothing:
+    # only a validation adds to it.
+    history = _open_history(context.job.spreadsheet_id or body.spreadsheet, body, table.title)
+    previous = history.previous(day, design) if history else None
+    result = validate(table, design, day, previous=previous)
     # NOTE: only lookups whose values are in the design are used; the service
     # never reads a file that a request's design names.
     lookups = {lookup.name: dict(lookup.values) for lookup in design.kpi.lookups if lookup.values}
-    report = compute_report(result, parse_period(body.period), lookups)
+    period = parse_period(body.period)
+    report = compute_report(result, period, lookups)
+    history_data = None
+    if history is not None and not history.records.empty:
+        start, end = (period.start, period.end) if period else (None, None)
+        history_data = history_kpis(history.records, result, start=start, end=end)
     context.report_progress(0.7)
 
     data = report_json(report, result, lang)
+    data["history"] = history_data
     data["written"] = None
     if body.write:
         writeback = add_kpi_tabs(build_writeback(result, lang), report, result, lang)
+        if history_data is not None:
+            rows = writeback.extra_sheets.setdefault(KPI_SHEET, [])
+            rows.extend([[], *history_kpi_rows(history_data, lang)])
         data["written"] = adapter.write(table, writeback)
     return json.loads(json.dumps(data, ensure_ascii=False, default=str))
 

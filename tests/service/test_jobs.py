@@ -89,6 +89,24 @@ def test_jobs_record_history_with_database(client, headers, tmp_path, monkeypatc
     assert sorted(str(day)[:10] for day in days) == ["2026-11-01", AS_OF]
 
 
+def test_kpi_job_reads_history(client, headers, tmp_path, monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'history.db'}")
+    for day in ("2026-10-01", "2026-11-01"):
+        wait_for_job(client, start(client, headers, as_of=day).get_json()["status_url"], headers)
+    response = client.post(
+        "/api/v1/kpis",
+        json={"spreadsheet": SHEET_ID, "as_of": AS_OF, "lang": "ja", "write": False},
+        headers=headers,
+    )
+    job = wait_for_job(client, response.get_json()["status_url"], headers)
+    history = job["result"]["history"]
+    assert [point["as_of"] for point in history["score_trends"][0]["scores"]] == [
+        "2026-10-01",
+        "2026-11-01",
+    ]
+    assert history["grade_movement"]["end"] == AS_OF
+
+
 def test_jobs_without_database_record_nothing(client, headers, monkeypatch):
     monkeypatch.delenv("DATABASE_URL", raising=False)
     job = wait_for_job(client, start(client, headers).get_json()["status_url"], headers)
@@ -211,7 +229,8 @@ def test_kpi_job_matches_cli(client, headers, sheets, tmp_path, cli_report):
         cwd=ROOT, env=environ, capture_output=True, check=False,
     )  # fmt: skip
     expected = json.loads(kpi_json.read_text(encoding="utf-8"))
-    expected.pop("history", None)  # the CLI's history database; the service keeps none yet
+    # Both start from an empty history: the CLI's own database, none for the service.
+    assert expected["history"] is None
     result = {key: value for key, value in job["result"].items() if key != "written"}
     assert result == expected
     todo_rows = {item["row"] for item in result["todo"]}
