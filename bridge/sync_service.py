@@ -38,10 +38,19 @@ from sync.hubspot.client import (
     object_type_name,
 )
 from sync.ledger import Ledger, SyncedState
+from sync.ledger_tables import RUN_ACTIVE
 from sync.mapping import ROW_KEY_PROPERTY
 from sync.owners import OwnerDirectory
 from sync.plan import BLOCKED, PortalIds, RowPlan, SyncPlan, build_plan
-from sync.preflight import portal_stage_ids, prepare_sync, read_portal
+from sync.portal_snapshot import forget_portal, load_portal, save_portal
+from sync.preflight import (
+    Portal,
+    PreflightFailed,
+    check_design,
+    portal_stage_ids,
+    prepare_sync,
+    read_portal,
+)
 from sync.runner import Progress, RunOptions, RunReport, run_sync
 from sync.secrets import get_access_token
 from sync.steps import StepReport, run_step, stop_run
@@ -233,21 +242,30 @@ def run_sheet_step(
 ) -> tuple[StepReport, list[Finding], str | None]:
     """Check the portal, send batch ``step`` of the sheet's run and write the results into the sheet.
 
-    Returns the step's report, the findings met while planning (unknown
-    owners, for example) and where the results went. The sheet is written after every step, with the states of
+    The portal is read at the run's first step and then taken from the
+    run's snapshot (``sync.portal_snapshot``). Returns the step's report, the
+    findings met while planning (unknown owners, for example) and where the
+    results went. The sheet is written after every step, with the states of
     all the rows the ledger holds, so it shows the run's progress so far.
     """
     check_row_keys(sheet, ledger)
     try:
-        portal = read_portal_ids(client, sheet.design)
+        portal, read_now = _step_portal(client, sheet.design, ledger, run_id)
     except (DailyLimitReached, HubSpotRetriableError) as error:
         if run_id is not None:
             stop_run(ledger, run_id, error)
         raise
-    plan = plan_sheet(sheet, ledger, options.wave, portal)
+    ids = PortalIds(
+        owners=OwnerDirectory(portal.owners), stages=portal_stage_ids(sheet.design, portal)
+    )
+    plan = plan_sheet(sheet, ledger, options.wave, ids)
     report = run_step(
         sheet.result, plan, ledger, client, options, step=step, run_id=run_id, progress=progress
     )
+    if report.state != RUN_ACTIVE:
+        forget_portal(ledger, report.run_id)
+    elif read_now:
+        save_portal(ledger, report.run_id, portal)
     writeback = sync_writeback(sheet, ledger.row_states(sheet.sheet_id), _step_as_run(report))
     written = sheet.adapter.write(sheet.table, writeback)
     logger.info(
@@ -255,6 +273,26 @@ def run_sheet_step(
         report.run_id, step, sheet.sheet_id, report.state, report.counts,
     )  # fmt: skip
     return report, list(plan.findings), written
+
+
+def _step_portal(
+    client: HubSpotClient, design: Design, ledger: Ledger, run_id: int | None
+) -> tuple[Portal, bool]:
+    """Return the portal checked against ``design``, and whether it was read from HubSpot now.
+
+    A run's first step reads the portal. Later steps use the snapshot stored
+    with the run while it is younger than ``PORTAL_MAX_AGE`` and check the
+    design against it again, so a step still raises ``PreflightFailed``
+    before any write.
+    """
+    snapshot = load_portal(ledger, run_id) if run_id is not None else None
+    if snapshot is None:
+        portal, _ = prepare_sync(client, design)
+        return portal, True
+    problems = check_design(design, snapshot)
+    if problems:
+        raise PreflightFailed(problems)
+    return snapshot, False
 
 
 def _step_as_run(report: StepReport) -> RunReport:

@@ -312,3 +312,76 @@ def test_expired_token_pauses_next_step(tasks_client, queue, headers, deal_sheet
     sent = deals_by_key(hubspot_env)
     assert set(sent) == set(deal_sheet["案件ID"])
     assert set(sent.values()) == {1}
+
+
+# -- HubSpot requests per run ------------------------------------------------------
+
+PORTAL_READS = {  # path fragment -> requests of one pre-flight read (object types read)
+    "/properties/": 3,
+    "/property-validations/": 3,
+    "/pipelines/": 1,
+    "/owners": 1,
+}
+
+
+def portal_requests(fake) -> dict[str, int]:
+    return {path: len(fake.calls("GET", path)) for path in PORTAL_READS}
+
+
+def age_portal_snapshot(database, run_id: int) -> None:
+    """Make the run's portal snapshot look as if it was read long ago."""
+    engine = sa.create_engine(database)
+    with engine.begin() as connection:
+        connection.execute(
+            sa.text("UPDATE run_portals SET read_at = :old WHERE run_id = :id"),
+            {"old": dt.datetime(2000, 1, 1), "id": run_id},
+        )
+
+
+def test_portal_read_once_per_run(tasks_client, queue, headers, deal_sheet, hubspot_env, database):
+    start_run(tasks_client, headers)
+    deliver_all(tasks_client, queue)
+
+    assert len(queue.tasks) == 4
+    assert portal_requests(hubspot_env) == PORTAL_READS
+    run = ledger(database).runs(LEDGER_SHEET_ID)[0]
+    assert run.state == RUN_FINISHED
+    with sa.create_engine(database).connect() as connection:
+        left = connection.execute(sa.text("SELECT COUNT(*) FROM run_portals")).scalar_one()
+    assert left == 0  # a finished run keeps no copy of the portal's owners
+
+
+def test_stale_portal_snapshot_read_again(tasks_client, queue, headers, deal_sheet, hubspot_env,
+                                          database):  # fmt: skip
+    start_run(tasks_client, headers)
+    deliver(tasks_client, queue.tasks[0])
+    run = ledger(database).runs(LEDGER_SHEET_ID)[0]
+    age_portal_snapshot(database, run.id)
+
+    deliver_all(tasks_client, queue, start=1)
+
+    assert portal_requests(hubspot_env) == {path: 2 * count for path, count in PORTAL_READS.items()}
+    assert set(deals_by_key(hubspot_env).values()) == {1}
+    assert len(deals_by_key(hubspot_env)) == len(deal_sheet)
+
+
+def test_portal_change_stops_before_writes(tasks_client, queue, headers, deal_sheet, hubspot_env,
+                                           database):  # fmt: skip
+    job_id = start_run(tasks_client, headers, lang="en")
+    deliver(tasks_client, queue.tasks[0])
+    run = ledger(database).runs(LEDGER_SHEET_ID)[0]
+    age_portal_snapshot(database, run.id)
+    hubspot_env.properties["deals"] = [
+        prop for prop in hubspot_env.properties["deals"] if prop["name"] != "amount"
+    ]
+    writes = deal_writes(hubspot_env)
+
+    response = deliver(tasks_client, queue.tasks[1])
+
+    assert response.status_code == 200
+    job = get_job(tasks_client, headers, job_id)
+    assert job["state"] == "failed"
+    assert job["error"]["code"] == "sync-preflight-failed"
+    assert "amount" in str(job["error"]), job["error"]
+    assert deal_writes(hubspot_env) == writes
+    assert len(hubspot_env.records["deals"]) == MAX_ROWS_PER_BATCH
