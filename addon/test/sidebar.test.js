@@ -212,6 +212,138 @@ test('KPI highlights in English', async () => {
   await context.close();
 });
 
+// kpi_history.*.json come from real bridge runs (fixtures/make_kpi_history.sh).
+function scoreChangeOf(trend) {
+  const values = trend.scores.map((point) => point.score).filter((score) => typeof score === 'number');
+  return values.length < 2 ? null : values[values.length - 1] - values[0];
+}
+
+test('KPI history with movement, trends and calendar', async () => {
+  const kpis = readFixture('kpi_history.ja.json');
+  const history = kpis.history;
+  const { page, context, external, pageErrors } = await openSidebar('kpis_history', { lang: 'ja', view: 'kpis', data: kpis });
+  await page.waitForSelector('#score-trends');
+  await screenshot(page, 'kpis_history');
+
+  // Grade movement: the counts, and the matrix cell by cell.
+  const movement = Object.fromEntries(await page.$$eval('#grade-movement .stat', (nodes) => nodes.map((node) => [node.querySelector('.label').textContent, node.querySelector('.value').textContent])));
+  const matrix = history.grade_movement.matrix;
+  let worse = 0;
+  let better = 0;
+  matrix.forEach((row, from) => row.forEach((count, to) => {
+    if (to > from) worse += count;
+    if (to < from) better += count;
+  }));
+  assert.ok(worse > 0 && better > 0, 'the fixture should move grades both ways');
+  assert.equal(movement['悪化'], String(worse));
+  assert.equal(movement['改善'], String(better));
+  assert.equal(movement['変化なし'], String(history.grade_movement.unchanged));
+  const cells = await page.$$eval('#grade-matrix tbody tr', (rows) => rows.map((row) => Array.from(row.querySelectorAll('td')).map((cell) => Number(cell.textContent))));
+  assert.deepEqual(cells, matrix);
+  const worseCells = await page.$$eval('#grade-matrix td.worse:not(.zero)', (nodes) => nodes.map((node) => Number(node.textContent)));
+  assert.equal(worseCells.reduce((sum, count) => sum + count, 0), worse);
+  const title = await page.$eval('#grade-movement-title', (node) => node.textContent);
+  assert.equal(title, '評価の変化（' + history.grade_movement.start + ' → ' + history.grade_movement.end + '）');
+
+  // Score trends: largest drop first, ten shown, the rest counted.
+  const expected = history.score_trends.slice().sort((a, b) => {
+    const changeA = scoreChangeOf(a);
+    const changeB = scoreChangeOf(b);
+    const rankA = changeA === null ? Infinity : changeA;
+    const rankB = changeB === null ? Infinity : changeB;
+    return rankA - rankB || a.sheet_row - b.sheet_row;
+  }).slice(0, 10);
+  const shown = await page.$$eval('#score-trends li', (nodes) => nodes.map((node) => node.getAttribute('data-row-key')));
+  assert.deepEqual(shown, expected.map((trend) => trend.row_key));
+  assert.ok(scoreChangeOf(expected[0]) < 0);
+  const more = await page.$eval('#score-trends-more', (node) => node.textContent);
+  assert.equal(more, '…ほか ' + (history.score_trends.length - 10) + ' 件');
+
+  // Each sparkline is a polyline with one point per score, lower scores drawn lower.
+  for (const trend of expected) {
+    const points = await page.$eval(`#score-trends li[data-row-key="${trend.row_key}"] svg.sparkline polyline`, (node) => node.getAttribute('points'));
+    const ys = points.split(' ').map((point) => Number(point.split(',')[1]));
+    const scores = trend.scores.map((point) => point.score).filter((score) => typeof score === 'number');
+    assert.equal(ys.length, scores.length, trend.row_key);
+    const lowest = scores.indexOf(Math.min(...scores));
+    const highest = scores.indexOf(Math.max(...scores));
+    if (scores[lowest] === scores[highest]) {
+      assert.equal(new Set(ys).size, 1, trend.row_key + ': ' + points);
+    } else {
+      assert.ok(ys[lowest] > ys[highest], trend.row_key + ': ' + points);
+    }
+  }
+  const firstChange = await page.$eval('#score-trends li:first-child .trend-change', (node) => node.textContent);
+  assert.equal(firstChange, scoreChangeOf(expected[0]).toLocaleString('ja-JP', { maximumFractionDigits: 1 }) + ' 点');
+
+  // Clicking a trend's row link selects that row of the data tab.
+  await page.click(`#score-trends li[data-row-key="${expected[0].row_key}"] button.rowlink`);
+  await page.waitForFunction(() => window.calls.some((call) => call.name === 'selectCell'));
+  const selected = await page.evaluate(() => window.calls.filter((call) => call.name === 'selectCell').map((call) => call.args));
+  const row = expected[0].sheet_row;
+  assert.deepEqual(selected, [[kpis.sheet, row + ':' + row]]);
+
+  // Support calendar: the first six months, one bar per series and month.
+  const months = history.support_calendar.slice(0, 6);
+  const table = await page.$$eval('#calendar-table tbody tr', (rows) => rows.map((row) => ({
+    month: row.getAttribute('data-month'),
+    renewals: row.querySelector('[data-field=renewals]').textContent,
+    amount: row.querySelector('[data-field=renewal_amount]').textContent,
+    actions: row.querySelector('[data-field=planned_actions]').textContent,
+  })));
+  assert.deepEqual(table, months.map((month) => ({
+    month: month.month,
+    renewals: String(month.renewals),
+    amount: month.renewal_amount.toLocaleString('ja-JP', { maximumFractionDigits: 0 }),
+    actions: String(month.planned_actions),
+  })));
+  const bars = await page.$$eval('#calendar-chart rect[data-series]', (nodes) => nodes.map((node) => ({
+    month: node.getAttribute('data-month'),
+    series: node.getAttribute('data-series'),
+    count: Number(node.getAttribute('data-count')),
+    width: Number(node.getAttribute('width')),
+  })));
+  assert.equal(bars.length, months.length * 2);
+  for (const series of ['renewals', 'planned_actions']) {
+    const ofSeries = bars.filter((bar) => bar.series === series);
+    assert.deepEqual(ofSeries.map((bar) => bar.count), months.map((month) => month[series]));
+    const widest = ofSeries.reduce((best, bar) => (bar.width > best.width ? bar : best));
+    assert.equal(widest.count, Math.max(...months.map((month) => month[series])), series);
+    assert.equal(ofSeries.filter((bar) => bar.count === 0).every((bar) => bar.width === 0), true, series);
+  }
+
+  assert.deepEqual(external, []);
+  assert.deepEqual(pageErrors, []);
+  await context.close();
+});
+
+test('KPI history in English and when absent', async () => {
+  const kpis = readFixture('kpi_history.en.json');
+  const { page, context, external, pageErrors } = await openSidebar('kpis_history_en', { lang: 'en', view: 'kpis', data: kpis });
+  await page.waitForSelector('#score-trends');
+  const headings = await page.$$eval('h2', (nodes) => nodes.map((node) => node.textContent));
+  assert.ok(headings.includes('Score trend per client'), headings.join(' | '));
+  assert.ok(headings.includes('Support calendar'), headings.join(' | '));
+  const more = await page.$eval('#score-trends-more', (node) => node.textContent);
+  assert.equal(more, '… and ' + (kpis.history.score_trends.length - 10) + ' more');
+  const firstMonth = await page.$eval('#calendar-table tbody tr:first-child td', (node) => node.textContent);
+  const month = kpis.history.support_calendar[0].month;
+  assert.equal(firstMonth, new Date(month + '-01T00:00:00Z').toLocaleDateString('en-US', { year: 'numeric', month: 'short', timeZone: 'UTC' }));
+  await context.close();
+
+  // A service without a history database sends history: null.
+  const withoutHistory = Object.assign({}, kpis, { history: null });
+  const second = await openSidebar('kpis_no_history', { lang: 'en', view: 'kpis', data: withoutHistory });
+  await second.page.waitForSelector('#kpis');
+  const none = await second.page.$eval('#history-none', (node) => node.textContent);
+  assert.match(none, /^No history yet\./);
+  assert.equal(await second.page.$('#grade-matrix'), null);
+  assert.equal(await second.page.$('#score-trends'), null);
+  assert.deepEqual(external.concat(second.external), []);
+  assert.deepEqual(pageErrors.concat(second.pageErrors), []);
+  await second.context.close();
+});
+
 // The sync tests replay the service's real responses (tests/addon_sync_fixtures.py),
 // passed through Code.js's own jobOf_ and problemOf_ as getJob and startSyncRun do.
 const { evaluate: addonEvaluate } = loadAddon();
