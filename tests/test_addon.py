@@ -16,8 +16,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from click.testing import CliRunner
 from pydantic import BaseModel
 
+from bridge.cli import cli
 from bridge.web.problems import Problem
 from bridge.web.schemas import JobAccepted, JobStatus, KpiRequest, ValidationRequest
 from bridge.web.sync_schemas import (
@@ -95,8 +97,8 @@ def test_addon_node_suite():
     failed = re.search(r"^# fail (\d+)$", output, re.MULTILINE)
     assert passed is not None, output[-5_000:]
     assert failed is not None and failed.group(1) == "0", output[-20_000:]
-    # Both test files ran: 63 tests (54 for the scripts, 9 for the sidebar) when this was written.
-    assert int(passed.group(1)) >= 63, output[-5_000:]
+    # Both test files ran: 65 tests (54 for the scripts, 11 for the sidebar) when this was written.
+    assert int(passed.group(1)) >= 65, output[-5_000:]
 
     # The add-on's bodies must load into the service's request models, which
     # reject unknown fields: a renamed field fails here, not in production.
@@ -204,3 +206,31 @@ def test_sync_fixtures_tell_the_scenario():
     daily = read_sync_fixture("sync_run_daily_limit.ja.json")
     assert daily["state"] == "failed"
     assert (daily["error"]["status"], daily["error"]["code"]) == (429, "hubspot-daily-limit")
+
+
+def test_kpi_history_fixture_matches_backend(tmp_path, monkeypatch):
+    """kpi_history.*.json have the shape of a fresh ``bridge kpi --json`` with history."""
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    example = ROOT / "examples" / "deals.xlsx"
+    output = tmp_path / "deals.checked.xlsx"
+    runner = CliRunner()
+    for day in ("2026-10-01", "2026-11-01"):
+        result = runner.invoke(
+            cli, ["validate", str(example), "--as-of", day, "--output", str(output)]
+        )
+        assert result.exit_code == 1, result.output
+    report_path = tmp_path / "k.json"
+    result = runner.invoke(
+        cli,
+        ["kpi", str(output), "--as-of", "2026-12-01", "--json", str(report_path), "--no-write"],
+    )
+    assert result.exit_code == 0, result.output
+    report = json.loads(report_path.read_text(encoding="utf-8"))
+
+    for name in ("kpi_history.ja.json", "kpi_history.en.json"):
+        fixture = read_sync_fixture(name)
+        assert sorted(fixture) == sorted(report), name
+        assert shape(fixture["history"]) == shape(report["history"]), (
+            f"addon/test/fixtures/{name} no longer has the shape of bridge kpi --json; "
+            "rewrite it with addon/test/fixtures/make_kpi_history.sh"
+        )
