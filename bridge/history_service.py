@@ -197,6 +197,7 @@ def history_kpis(
     *,
     start: dt.date | None = None,
     end: dt.date | None = None,
+    include_current: bool = True,
 ) -> dict[str, Any]:
     """Return grade movement, score trends and the support calendar as JSON-ready data.
 
@@ -204,6 +205,13 @@ def history_kpis(
     """
     end = end or result.as_of
     start = start or end - dt.timedelta(days=DEFAULT_MOVEMENT_DAYS)
+    # The sheet as it is now counts as the run's own day, whether or not a
+    # validation recorded that day: KPIs show today's grades against the past.
+    if include_current:
+        current_rows, _ = history_rows(result)
+        records = pd.concat(
+            [records[records["as_of"] != result.as_of], current_rows], ignore_index=True
+        )
     grades = _grade_order(result.design)
     matrix = grade_movement(records, start, end, grades)
     current = _current_rows(result)

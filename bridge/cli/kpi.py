@@ -11,7 +11,7 @@ import click
 from bridge.cli.app import EXIT_OK, EXIT_USAGE, cli, handle_errors, pick_language
 from bridge.cli.kpi_output import KpiPrinter
 from bridge.cli.validate import parse_as_of
-from bridge.cli.validate_history import history_option, open_history_or_exit
+from bridge.cli.validate_history import open_history_or_exit
 from bridge.design_source import load_sheet_design
 from bridge.errors import InvalidPeriodError, LookupFileError
 from bridge.history_service import history_kpi_rows, history_kpis
@@ -74,7 +74,16 @@ ERROR_TEXTS = {
     help="Result file for local sources. Default: <name>.checked.<ext> beside SOURCE.",
 )
 @click.option("--no-write", is_flag=True, help="Print and write JSON only; write no result file.")
-@history_option
+@click.option(
+    "--history/--no-history",
+    "use_history",
+    default=True,
+    show_default=True,
+    help=(
+        "Read earlier validation runs (DATABASE_URL, else bridge.db beside the result file) "
+        "for grade movement, score trends and the support calendar. Records nothing."
+    ),
+)
 @handle_errors
 def kpi_command(
     source: str,

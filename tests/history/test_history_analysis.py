@@ -181,7 +181,7 @@ def test_kpi_json_and_rows():
             (key, D(2026, 11, 1), "cs", "adoption", 20.0, "危険"),
         ]
     )
-    data = history_kpis(frame, result)
+    data = history_kpis(frame, result, include_current=False)
     assert data["grade_movement"]["grades"] == ["良好", "注意", "危険"]
     assert data["grade_movement"]["worsened"] == 1
     trend = data["score_trends"][0]

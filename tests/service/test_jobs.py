@@ -103,6 +103,7 @@ def test_kpi_job_reads_history(client, headers, tmp_path, monkeypatch):
     assert [point["as_of"] for point in history["score_trends"][0]["scores"]] == [
         "2026-10-01",
         "2026-11-01",
+        AS_OF,
     ]
     assert history["grade_movement"]["end"] == AS_OF
 
