@@ -17,6 +17,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import logging
+import os
 import re
 import time
 import uuid
@@ -45,6 +46,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     config = dict(config or {})
     overrides = {key: config.pop(key) for key in list(config) if key in Settings.model_fields}
     settings = Settings(**overrides)
+    _share_database_url(settings)
 
     app = Flask(__name__, static_folder=None)
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
@@ -78,6 +80,21 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         "database" if settings.uses_database_store else "memory",
     )
     return app
+
+
+def _share_database_url(settings: Settings) -> None:
+    """Put a Secret Manager ``DATABASE_URL`` into the environment for every component.
+
+    The jobs table, the sync ledger and the run history each read
+    ``DATABASE_URL``; without this, a URL kept only in Secret Manager would
+    reach the jobs table and leave the others on SQLite on the instance's disk.
+    """
+    if settings.database_url or os.environ.get("DATABASE_URL"):
+        return
+    secret = get_secret("DATABASE_URL")
+    if secret:
+        os.environ["DATABASE_URL"] = secret
+        logger.info("using DATABASE_URL from Secret Manager")
 
 
 def _job_store(settings: Settings) -> JobStore:
