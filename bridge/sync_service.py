@@ -247,6 +247,9 @@ def run_sheet_step(
     findings met while planning (unknown owners, for example) and where the
     results went. The sheet is written after every step, with the states of
     all the rows the ledger holds, so it shows the run's progress so far.
+
+    NOTE: a row written in HubSpot whose links wait for the run's last step
+    shows "Not synced" (with its HubSpot id) until that step.
     """
     check_row_keys(sheet, ledger)
     try:

@@ -11,13 +11,20 @@ already confirmed is not sent again. A batch recorded but never confirmed
 again with its own rows and confirmed under the same batch id; every write is
 an upsert by a unique key, so HubSpot still contains each row once.
 
-Each step sends the association links of its own batch after confirming the
-batch, through a fresh ``AssociationQueue``: a batch of 100 rows needs at most
-300 links, within one association call per type.
+Association links are carried across steps, as the single-process runner
+does. A batch's rows that need links are confirmed ``association_pending``.
+Each step rebuilds the run's waiting pairs from the HubSpot ids the ledger
+stores for those rows, sends a call only for a type with 2,000 pairs waiting,
+and sends every remaining pair at the run's last step. A step that dies
+before its links are recorded leaves its rows pending, and the same step
+delivered again sends their links, even when its batch was confirmed already.
+HubSpot keeps one association per pair, so sending a pair twice is harmless.
+While the run is active, such rows count as neither synced nor pending.
 
 A daily-limit 429 or HubSpot staying unavailable stops the run (state
-``stopped``) after recording what was confirmed; the rows not confirmed stay
-pending for the next run. A rejected token or another fatal HubSpot error
+``stopped``) after one attempt to send the waiting links and recording what
+was confirmed. The rows not confirmed, and those whose links were not sent,
+stay pending for the next run. A rejected token or another fatal HubSpot error
 fails the run and is raised. Any other exception leaves the run active, as a
 killed process would, and the next call with the same step continues it.
 """
@@ -30,9 +37,18 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 from sync.associations import AssociationQueue
-from sync.batch import ASSOCIATION_PENDING, CONFLICT, REJECTED, SYNCED, BatchSender
+from sync.batch import (
+    ASSOCIATION_PENDING,
+    CONFLICT,
+    REJECTED,
+    SYNCED,
+    BatchOutcome,
+    BatchSender,
+    Link,
+    with_status,
+)
 from sync.errors import DailyLimitReached, HubSpotFatalError, HubSpotRetriableError, SyncError
-from sync.ledger import Ledger, OutcomeRecord, utc_now
+from sync.ledger import Ledger, OutcomeRecord, SyncedState, utc_now
 from sync.ledger_tables import (
     BATCH_CONFIRMED,
     RUN_ACTIVE,
@@ -105,16 +121,70 @@ def run_step(
         # A later run took this one over, or it ended: a step has nothing left to do.
         return _report(ledger, plan, options, run, step, run.state, [], candidates, room, False)
 
+    findings: list[Finding] = []
+    sent = False
+    keys: list[str] = []
+    try:
+        if current is not None and current.state == BATCH_CONFIRMED:
+            # Delivered again after its batch was confirmed: only the waiting
+            # links may still need sending, when this is the run's last step.
+            planned = plan.by_key()
+            keys = list(current.row_keys)
+            rows = [planned[key] for key in keys if key in planned]
+            logger.info("Run %d batch %d already confirmed; no record sent", run.id, step)
+        else:
+            rows, keys = _send_batch(
+                result, plan, ledger, client, options, run, step, current, candidates, room,
+                findings, now,
+            )  # fmt: skip
+            sent = bool(rows)
+        last = _is_last_step(candidates, keys, room)
+        _send_waiting_links(ledger, plan, client, options, run.id, findings, now, last=last)
+    except (DailyLimitReached, HubSpotRetriableError) as error:
+        _send_links_before_stop(ledger, plan, client, options, run.id, findings, now)
+        report = _report(ledger, plan, options, run, step, RUN_STOPPED, keys, candidates, room,
+                         True)  # fmt: skip
+        report.stop_error = error
+        report.findings = findings
+        ledger.finish_run(run.id, RUN_STOPPED, counts=report.counts, message=str(error), now=now())
+        logger.warning("Run %d stopped at batch %d: %s", run.id, step, error)
+        return report
+    except HubSpotFatalError as error:
+        _send_links_before_stop(ledger, plan, client, options, run.id, findings, now)
+        counts = _report(ledger, plan, options, run, step, RUN_FAILED, keys, candidates, room,
+                         True).counts  # fmt: skip
+        ledger.finish_run(run.id, RUN_FAILED, counts=counts, message=str(error), now=now())
+        raise
+    report = _finish_if_done(ledger, plan, options, run, step, keys, candidates, room, rows, now)
+    report.sent = sent
+    report.findings = findings
+    if sent and progress is not None:
+        done = report.counts["selected"] - report.counts["pending"]
+        progress(Progress(run.id, step, step + int(report.more), "confirmed", done,
+                          report.counts["selected"]))  # fmt: skip
+    return report
+
+
+def _send_batch(
+    result: ValidationResult,
+    plan: SyncPlan,
+    ledger: Ledger,
+    client: CrmWriter,
+    options: RunOptions,
+    run: Run,
+    step: int,
+    current: Batch | None,
+    candidates: list[RowPlan],
+    room: int,
+    findings: list[Finding],
+    now: Callable[[], dt.datetime],
+) -> tuple[list[RowPlan], list[str]]:
+    """Record, send and confirm batch ``step``; return its rows and row keys.
+
+    The rows whose links are still to be created are confirmed as
+    ``association_pending``, and ``_send_waiting_links`` settles them later.
+    """
     by_key = {row.row_key: row for row in candidates}
-    if current is not None and current.state == BATCH_CONFIRMED:
-        # NOTE: a worker that died after confirming the batch but before sending
-        # its links leaves the rows association_pending. This run does not send
-        # them again, but the next run does, links included.
-        planned = plan.by_key()
-        rows = [planned[key] for key in current.row_keys if key in planned]
-        logger.info("Run %d batch %d already confirmed; nothing sent", run.id, step)
-        return _finish_if_done(ledger, plan, options, run, step, current.row_keys, candidates,
-                               room, rows, now)  # fmt: skip
     if current is not None:
         rows = [by_key[key] for key in current.row_keys if key in by_key]
         batch_id = current.id
@@ -125,44 +195,22 @@ def run_step(
     else:
         rows = candidates[: max(0, min(options.batch_size, room))]
         if not rows:
-            return _finish_if_done(ledger, plan, options, run, step, [], candidates, room, [], now)
+            return [], []
         batch_id = ledger.record_batch(run.id, step, [row.row_key for row in rows], now=now())
 
     sender = BatchSender(client, result, update_only=options.update_only, now=now)
-    keys = current.row_keys if current is not None else [row.row_key for row in rows]
-    findings: list[Finding] = []
-    try:
-        outcome = sender.send(rows)
-        if current is not None:
-            outcome.outcomes = _created_before_crash(rows, outcome.outcomes)
-        queue = AssociationQueue()
-        queue.add(rows, outcome)
-        ledger.confirm_batch(
-            run.id, batch_id, plan.sheet_id, outcome.outcomes, outcome.states, now=now()
-        )
-        findings.extend(outcome.findings)
-        _send_links(queue, client, ledger, run.id, plan.sheet_id, findings, now)
-    except (DailyLimitReached, HubSpotRetriableError) as error:
-        report = _report(ledger, plan, options, run, step, RUN_STOPPED, keys, candidates, room,
-                         True)  # fmt: skip
-        report.stop_error = error
-        report.findings = findings
-        ledger.finish_run(run.id, RUN_STOPPED, counts=report.counts, message=str(error), now=now())
-        logger.warning("Run %d stopped at batch %d: %s", run.id, step, error)
-        return report
-    except HubSpotFatalError as error:
-        counts = _report(ledger, plan, options, run, step, RUN_FAILED, keys, candidates, room,
-                         True).counts  # fmt: skip
-        ledger.finish_run(run.id, RUN_FAILED, counts=counts, message=str(error), now=now())
-        raise
-    report = _finish_if_done(ledger, plan, options, run, step, keys, candidates, room, rows, now)
-    report.sent = True
-    report.findings = findings
-    if progress is not None:
-        done = report.counts["selected"] - report.counts["pending"]
-        progress(Progress(run.id, step, step + int(report.more), "confirmed", done,
-                          report.counts["selected"]))  # fmt: skip
-    return report
+    keys = list(current.row_keys) if current is not None else [row.row_key for row in rows]
+    outcome = sender.send(rows)
+    if current is not None:
+        outcome.outcomes = _created_before_crash(rows, outcome.outcomes)
+    # ``add`` sets association_pending on the rows of ``outcome`` that wait for a
+    # link. The queue itself is dropped, because later steps rebuild it from the ledger.
+    AssociationQueue().add(rows, outcome)
+    ledger.confirm_batch(
+        run.id, batch_id, plan.sheet_id, outcome.outcomes, outcome.states, now=now()
+    )
+    findings.extend(outcome.findings)
+    return rows, keys
 
 
 def stop_run(ledger: Ledger, run_id: int, error: SyncError) -> None:
@@ -195,25 +243,110 @@ def _created_before_crash(
     ]  # fmt: skip
 
 
-def _send_links(
-    queue: AssociationQueue,
-    client: CrmWriter,
+def _waiting_links(ledger: Ledger, plan: SyncPlan, run_id: int, max_pairs: int) -> AssociationQueue:
+    """Rebuild the run's association queue from the ledger: its rows still ``association_pending``.
+
+    The pairs come from the HubSpot ids stored in each row's state, so any
+    instance can send them. A row gets a link to its company or contact only
+    when the sheet row still names one, as ``BatchSender`` does.
+    """
+    states = ledger.row_states(plan.sheet_id)
+    planned = plan.by_key()
+    confirmed = [
+        key
+        for batch in ledger.batches(run_id)
+        if batch.state == BATCH_CONFIRMED
+        for key in batch.row_keys
+    ]
+    rows: list[RowPlan] = []
+    outcome = BatchOutcome()
+    for key in dict.fromkeys(confirmed):
+        state, row = states.get(key), planned.get(key)
+        if state is None or row is None or state.last_status != ASSOCIATION_PENDING:
+            continue
+        rows.append(row)
+        # ``add`` queues the links of rows written as synced and marks them pending again.
+        outcome.states.append(with_status(state, SYNCED, None))
+        outcome.links.extend(_stored_links(row, state))
+    queue = AssociationQueue(max_pairs)
+    queue.add(rows, outcome)
+    return queue
+
+
+def _stored_links(row: RowPlan, state: SyncedState) -> list[Link]:
+    """Return the links of a written row, built from the HubSpot ids the ledger stored."""
+    mapped = row.mapped
+    company_id = state.company_id if mapped is not None and mapped.company_key else None
+    contact_id = state.contact_id if mapped is not None and mapped.contact_key else None
+    links = []
+    if state.deal_id and company_id:
+        links.append(Link(row.row_key, "deals", state.deal_id, "companies", company_id))
+    if state.deal_id and contact_id:
+        links.append(Link(row.row_key, "deals", state.deal_id, "contacts", contact_id))
+    if company_id and contact_id:
+        links.append(Link(row.row_key, "contacts", contact_id, "companies", company_id))
+    return links
+
+
+def _send_waiting_links(
     ledger: Ledger,
+    plan: SyncPlan,
+    client: CrmWriter,
+    options: RunOptions,
     run_id: int,
-    sheet_id: str,
     findings: list[Finding],
     now: Callable[[], dt.datetime],
+    *,
+    last: bool,
 ) -> None:
-    """Send the batch's links and record the rows they settle, also when a call raises."""
+    """Send the run's waiting links: every one at the last step, else only whole calls.
+
+    The rows the calls settle are recorded also when a later call raises.
+    A step that dies first leaves them ``association_pending`` in the ledger,
+    so the step delivered again, or a later one, sends them.
+    """
+    queue = _waiting_links(ledger, plan, run_id, options.association_batch_size)
+    if not queue.pending_rows or not (last or queue.is_full):
+        return
     try:
-        queue.send(client, full_only=False)
+        calls = queue.send(client, full_only=not last)
     finally:
         settled = queue.take_settled()
         if settled:
             ledger.confirm_associations(
-                run_id, sheet_id, settled.outcomes, settled.states, now=now()
+                run_id, plan.sheet_id, settled.outcomes, settled.states, now=now()
             )
             findings.extend(settled.findings)
+    logger.info(
+        "Run %d sent %d association calls; %d rows still wait for links",
+        run_id, calls, queue.pending_rows,
+    )  # fmt: skip
+
+
+def _send_links_before_stop(
+    ledger: Ledger,
+    plan: SyncPlan,
+    client: CrmWriter,
+    options: RunOptions,
+    run_id: int,
+    findings: list[Finding],
+    now: Callable[[], dt.datetime],
+) -> None:
+    """Try once to send every waiting link before the run stops; keep the rows pending on failure."""
+    try:
+        _send_waiting_links(ledger, plan, client, options, run_id, findings, now, last=True)
+    except SyncError as error:
+        logger.warning(
+            "Run %d: links of written rows were not sent; the next run sends them: %s",
+            run_id, error,
+        )  # fmt: skip
+
+
+def _is_last_step(candidates: list[RowPlan], keys: list[str], room: int) -> bool:
+    """Return whether no candidate row or no room is left after this step, as ``_report`` decides."""
+    this_batch = set(keys)
+    left = [row for row in candidates if row.row_key not in this_batch]
+    return not left or room - len(keys) <= 0
 
 
 def _find_run(
@@ -312,8 +445,10 @@ def _report(
         "synced": values.count(SYNCED),
         "rejected": values.count(REJECTED),
         "conflicts": values.count(CONFLICT),
-        # A row whose records are written but whose links are not is still pending.
-        "pending": max(0, selected - len(statuses)) + values.count(ASSOCIATION_PENDING),
+        # A row written whose links wait for a later step counts as neither
+        # synced nor pending while the run is active, and as pending once it ends.
+        "pending": max(0, selected - len(statuses))
+        + (values.count(ASSOCIATION_PENDING) if state != RUN_ACTIVE else 0),
     }
     return StepReport(run.id, step, state, sent, [], statuses, counts)
 

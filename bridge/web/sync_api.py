@@ -6,10 +6,12 @@ returns 202 with a job id, and the sidebar polls ``GET /api/v1/jobs/{id}``,
 whose ``progress`` moves after each confirmed batch. Every route needs the
 same sign-in as the rest of ``/api/v1``.
 
-A run job sends one batch (at most 100 rows) per step: each step reads the
-tab, checks the portal, sends the next batch of the sheet's run, confirms it
-in the ledger and writes the tab, so no request comes near App Engine's
-10-minute limit. With Cloud Tasks every step is its own task; with the thread
+A run job sends one batch (at most 100 rows) per step, so no request comes
+near App Engine's 10-minute limit. Each step reads the tab and checks the
+design against the portal, which is read from HubSpot at the first step and
+then taken from the run's snapshot. It then sends the next batch of the
+sheet's run, confirms it in the ledger and writes the tab. Association links wait in the ledger and go
+out in calls of up to 2,000 pairs, the rest at the last step. With Cloud Tasks every step is its own task; with the thread
 backend one worker runs the steps in a row. The run stays active in the
 ledger between steps (matched by the job id recorded as the run's user), so
 no other run of the tab can start meanwhile.

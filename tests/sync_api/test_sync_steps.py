@@ -385,3 +385,111 @@ def test_portal_change_stops_before_writes(tasks_client, queue, headers, deal_sh
     assert "amount" in str(job["error"]), job["error"]
     assert deal_writes(hubspot_env) == writes
     assert len(hubspot_env.records["deals"]) == MAX_ROWS_PER_BATCH
+
+
+def association_calls(fake) -> Counter:
+    """Count association calls by (from type, to type)."""
+    calls = fake.calls("POST", "/batch/associate/default")
+    return Counter(tuple(call.path.split("/")[-5:-3]) for call in calls)
+
+
+def expected_links(fake, frame) -> set[tuple[str, str, str, str]]:
+    """Return every pair the sheet asks for, with ids looked up in the fake by key, domain and email."""
+    links = set()
+    for row in frame.itertuples(index=False):
+        deal = fake.find("deals", "bridge_row_key", row.案件ID)["id"]
+        company = fake.find("companies", "domain", row.ドメイン)["id"]
+        contact = fake.find("contacts", "email", row.メール)["id"]
+        links |= {("deals", deal, "companies", company), ("deals", deal, "contacts", contact),
+                  ("contacts", contact, "companies", company)}  # fmt: skip
+    return links
+
+
+def test_links_sent_once_per_type(tasks_client, queue, headers, deal_sheet, hubspot_env,
+                                  database):  # fmt: skip
+    job_id = start_run(tasks_client, headers)
+    deliver_all(tasks_client, queue)
+
+    calls = association_calls(hubspot_env)
+    assert set(calls) == {("deals", "companies"), ("deals", "contacts"), ("contacts", "companies")}
+    assert max(calls.values()) == 1
+    assert hubspot_env.associations == expected_links(hubspot_env, deal_sheet)
+    job = get_job(tasks_client, headers, job_id)
+    assert job["state"] == "done", job
+    assert job["result"]["counts"]["synced"] == len(deal_sheet)
+    assert job["result"]["counts"]["pending"] == 0
+
+
+def test_rows_await_links_between_steps(tasks_client, queue, headers, deal_sheet, hubspot_env,
+                                        database):  # fmt: skip
+    job_id = start_run(tasks_client, headers)
+    deliver(tasks_client, queue.tasks[0])
+
+    assert association_calls(hubspot_env) == Counter()
+    counts = get_job(tasks_client, headers, job_id)["result"]["counts"]
+    assert counts["created"] == MAX_ROWS_PER_BATCH
+    assert counts["synced"] == 0
+    assert counts["pending"] == len(deal_sheet) - MAX_ROWS_PER_BATCH
+    states = ledger(database).row_states(LEDGER_SHEET_ID)
+    assert {state.last_status for state in states.values()} == {"association_pending"}
+
+
+def test_step_killed_before_link_flush(tasks_client, queue, headers, deal_sheet, hubspot_env,
+                                       database, monkeypatch):  # fmt: skip
+    job_id = start_run(tasks_client, headers)
+    for index in range(3):
+        deliver(tasks_client, queue.tasks[index])
+    confirm = Ledger.confirm_associations
+    crashes = []
+
+    def crash_once(self, *args, **kwargs):
+        # The links reached HubSpot, but the worker dies before recording them.
+        if not crashes:
+            crashes.append(args)
+            raise SimulatedCrash
+        return confirm(self, *args, **kwargs)
+
+    monkeypatch.setattr(Ledger, "confirm_associations", crash_once)
+    with pytest.raises(SimulatedCrash):
+        deliver(tasks_client, queue.tasks[3])
+    assert get_job(tasks_client, headers, job_id)["state"] == "running"
+    engine = sa.create_engine(database)
+    with engine.begin() as connection:
+        connection.execute(
+            sa.text("UPDATE jobs SET updated_at = :old WHERE id = :id"),
+            {"old": dt.datetime(2000, 1, 1), "id": job_id},
+        )
+
+    retry = deliver(tasks_client, queue.tasks[3])
+
+    assert retry.status_code == 200, retry.get_json()
+    assert hubspot_env.associations == expected_links(hubspot_env, deal_sheet)
+    sent = deals_by_key(hubspot_env)
+    assert set(sent) == set(deal_sheet["案件ID"])
+    assert set(sent.values()) == {1}
+    states = ledger(database).row_states(LEDGER_SHEET_ID)
+    assert {state.last_status for state in states.values()} == {"synced"}
+    job = get_job(tasks_client, headers, job_id)
+    assert job["state"] == "done", job
+    assert job["result"]["counts"]["synced"] == len(deal_sheet)
+
+
+def test_daily_limit_leaves_links_to_next_run(tasks_client, queue, headers, deal_sheet,
+                                              hubspot_env, database):  # fmt: skip
+    start_run(tasks_client, headers)
+    deliver(tasks_client, queue.tasks[0])
+    hubspot_env.daily_limit = True
+    deliver(tasks_client, queue.tasks[1])
+    stopped = ledger(database).runs(LEDGER_SHEET_ID)[0]
+    assert stopped.state == RUN_STOPPED
+    # Batch 1 was written but has no links yet, and batch 2 was never confirmed.
+    assert stopped.counts["pending"] == 2 * MAX_ROWS_PER_BATCH
+
+    hubspot_env.daily_limit = False
+    start_run(tasks_client, headers)
+    deliver_all(tasks_client, queue, start=2)
+
+    assert hubspot_env.associations == expected_links(hubspot_env, deal_sheet)
+    states = ledger(database).row_states(LEDGER_SHEET_ID)
+    assert {state.last_status for state in states.values()} == {"synced"}
+    assert set(deals_by_key(hubspot_env).values()) == {1}
