@@ -8,6 +8,7 @@ import click
 
 from bridge.cli.app import handle_errors, pick_language
 from bridge.cli.design_group import design
+from bridge.cli.options import design_option
 from bridge.design_view import FORMATS, render_design
 from bridge.errors import OutputNotWritableError
 from bridge.i18n import N_, gettext
@@ -17,12 +18,7 @@ WRITTEN_TEXT = N_("Design diagram written to {path}")
 
 
 @design.command("show")
-@click.option(
-    "--design",
-    "design_path",
-    type=click.Path(path_type=Path),
-    help="Design file (YAML). Default: the bundled example design.",
-)
+@design_option
 @click.option(
     "--format",
     "output_format",

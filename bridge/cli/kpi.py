@@ -10,6 +10,14 @@ import click
 
 from bridge.cli.app import EXIT_OK, EXIT_USAGE, cli, handle_errors, pick_language
 from bridge.cli.kpi_output import KpiPrinter
+from bridge.cli.options import (
+    as_of_option,
+    design_option,
+    design_tab_option,
+    lang_option,
+    output_option,
+    sheet_option,
+)
 from bridge.cli.validate import parse_as_of
 from bridge.cli.validate_history import open_history_or_exit
 from bridge.design_source import load_sheet_design
@@ -36,27 +44,11 @@ ERROR_TEXTS = {
 
 @cli.command("kpi")
 @click.argument("source")
-@click.option(
-    "--design",
-    "design_path",
-    type=click.Path(path_type=Path),
-    help="Design file (YAML). Default: the bundled example design.",
-)
-@click.option(
-    "--design-tab",
-    "design_tab",
-    help="Read the design from this tab of SOURCE (e.g. 設計). Default: a 設計 or Design tab "
-    "of a local .xlsx, else --design.",
-)
-@click.option("--sheet", help="Tab to read. Default: the design's tab, else the first tab.")
-@click.option(
-    "--lang", type=click.Choice(["ja", "en"]), help="Output language. Default: the design's locale."
-)
-@click.option(
-    "--as-of",
-    "as_of",
-    help="Date that day counts are measured from (YYYY-MM-DD). Default: today in the sheet's time zone.",
-)
+@design_option
+@design_tab_option
+@sheet_option
+@lang_option
+@as_of_option
 @click.option(
     "--period",
     help="Period of the retention KPIs, START..END (YYYY-MM-DD, both inclusive). "
@@ -68,11 +60,7 @@ ERROR_TEXTS = {
     type=click.Path(path_type=Path),
     help="Write the KPIs as JSON to this file.",
 )
-@click.option(
-    "--output",
-    type=click.Path(path_type=Path),
-    help="Result file for local sources. Default: <name>.checked.<ext> beside SOURCE.",
-)
+@output_option
 @click.option("--no-write", is_flag=True, help="Print and write JSON only; write no result file.")
 @click.option(
     "--history/--no-history",

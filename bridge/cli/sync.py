@@ -16,6 +16,7 @@ from typing import Any
 import click
 
 from bridge.cli.app import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, cli, handle_errors, pick_language
+from bridge.cli.options import as_of_option, design_option, lang_option, sheet_option
 from bridge.cli.output import format_table
 from bridge.cli.validate import parse_as_of
 from bridge.hubspot_messages import OBJECT_TEXTS as OBJECT_NAMES
@@ -59,16 +60,7 @@ def sync_group() -> None:
 
 
 def sheet_options(command: Callable[..., Any]) -> Callable[..., Any]:
-    options = [
-        click.argument("source"),
-        click.option("--design", "design_path", type=click.Path(path_type=Path),
-                     help="Design file (YAML). Default: the bundled example design."),
-        click.option("--sheet", help="Tab to read. Default: the design's tab, else the first tab."),
-        click.option("--lang", type=click.Choice(["ja", "en"]),
-                     help="Language of messages. Default: the design's locale."),
-        click.option("--as-of", "as_of",
-                     help="Date that day counts are measured from (YYYY-MM-DD). Default: today."),
-    ]  # fmt: skip
+    options = [click.argument("source"), design_option, sheet_option, lang_option, as_of_option]
     for option in reversed(options):
         command = option(command)
     return command

@@ -9,6 +9,14 @@ from pathlib import Path
 import click
 
 from bridge.cli.app import EXIT_FINDINGS, EXIT_OK, cli, handle_errors, pick_language
+from bridge.cli.options import (
+    as_of_option,
+    design_option,
+    design_tab_option,
+    lang_option,
+    output_option,
+    sheet_option,
+)
 from bridge.cli.output import print_summary
 from bridge.cli.validate_history import (
     history_option,
@@ -34,37 +42,15 @@ def parse_as_of(value: str | None) -> dt.date | None:
 
 @cli.command("validate")
 @click.argument("source")
-@click.option(
-    "--design",
-    "design_path",
-    type=click.Path(path_type=Path),
-    help="Design file (YAML). Default: the bundled example design.",
-)
-@click.option(
-    "--design-tab",
-    "design_tab",
-    help="Read the design from this tab of SOURCE (e.g. 設計). Default: a 設計 or Design tab "
-    "of a local .xlsx, else --design.",
-)
-@click.option("--sheet", help="Tab to read. Default: the design's tab, else the first tab.")
-@click.option(
-    "--lang",
-    type=click.Choice(["ja", "en"]),
-    help="Language of messages. Default: the design's locale.",
-)
-@click.option(
-    "--as-of",
-    "as_of",
-    help="Date that day counts are measured from (YYYY-MM-DD). Default: today in the sheet's time zone.",
-)
+@design_option
+@design_tab_option
+@sheet_option
+@lang_option
+@as_of_option
 @click.option(
     "--report", type=click.Path(path_type=Path), help="Write every finding as JSON to this file."
 )
-@click.option(
-    "--output",
-    type=click.Path(path_type=Path),
-    help="Result file for local sources. Default: <name>.checked.<ext> beside SOURCE.",
-)
+@output_option
 @click.option("--no-write", is_flag=True, help="Check only; write no result file.")
 @history_option
 @handle_errors
