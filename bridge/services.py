@@ -36,7 +36,7 @@ from bridge.web.schemas import (
 )
 from validators.design import Design
 from validators.design_file import DesignError, load_design_text
-from validators.engine import validate
+from validators.engine import ValidationResult, validate
 from validators.kpi.report import compute_kpis as compute_report
 from validators.table import SheetTable
 
@@ -101,10 +101,7 @@ def run_validation(
     design = design_from_request(body.design_yaml, lang)
     adapter, table = _read_sheet(body, design, context, open_sheet, max_rows)
 
-    day = body.as_of or today_in(table.time_zone)
-    history = _open_history(context.job.spreadsheet_id or body.spreadsheet, body, table.title)
-    previous = history.previous(day, design) if history else None
-    result = validate(table, design, day, previous=previous)
+    result, history = _validate_with_history(body, design, table, context)
     if history is not None:
         result.summary["history"] = history.record(result)
     context.report_progress(0.7)
@@ -139,6 +136,16 @@ def _read_sheet(
     return adapter, table
 
 
+def _validate_with_history(
+    body: ValidationRequest | KpiRequest, design: Design, table: SheetTable, context: JobContext
+) -> tuple[ValidationResult, RunHistory | None]:
+    """Validate the tab, taking earlier runs into account when a history database is set."""
+    day = body.as_of or today_in(table.time_zone)
+    history = _open_history(context.job.spreadsheet_id or body.spreadsheet, body, table.title)
+    previous = history.previous(day, design) if history else None
+    return validate(table, design, day, previous=previous), history
+
+
 def _open_history(
     spreadsheet: str, body: ValidationRequest | KpiRequest, title: str
 ) -> RunHistory | None:
@@ -170,12 +177,9 @@ def run_kpis(
     design = design_from_request(body.design_yaml, lang)
     adapter, table = _read_sheet(body, design, context, open_sheet, max_rows)
 
-    day = body.as_of or today_in(table.time_zone)
     # KPIs read the history (grade movement, score trends) but record nothing:
     # only a validation adds to it.
-    history = _open_history(context.job.spreadsheet_id or body.spreadsheet, body, table.title)
-    previous = history.previous(day, design) if history else None
-    result = validate(table, design, day, previous=previous)
+    result, history = _validate_with_history(body, design, table, context)
     # NOTE: only lookups whose values are in the design are used; the service
     # never reads a file that a request's design names.
     lookups = {lookup.name: dict(lookup.values) for lookup in design.kpi.lookups if lookup.values}
