@@ -8,10 +8,12 @@ spreadsheet error value. No I/O happens here.
 from __future__ import annotations
 
 from collections.abc import Collection, Sequence
+from typing import get_args
 
 import numpy as np
 import pandas as pd
 
+from validators.design import PropertyType
 from validators.normalize.choices import parse_bool, parse_enum
 from validators.normalize.core import (
     FORMULA_ERRORS,
@@ -50,23 +52,8 @@ __all__ = [
     "normalize_column",
 ]
 
-KINDS = frozenset(
-    {
-        "text",
-        "number",
-        "currency",
-        "percent",
-        "date",
-        "datetime",
-        "bool",
-        "enum",
-        "email",
-        "phone",
-        "url",
-        "postal_code",
-        "corporate_number",
-    }
-)
+# The property types of the design file; each has a parser here.
+KINDS = frozenset(get_args(PropertyType))
 
 
 def normalize_column(
