@@ -16,8 +16,9 @@ from typing import Any
 import pandas as pd
 
 from bridge.errors import InvalidPeriodError, LookupFileError
+from bridge.history_service import RunHistory, history_kpi_rows, history_kpis
 from bridge.i18n import gettext
-from bridge.kpi_sheets import kpi_writeback
+from bridge.kpi_sheets import KPI_SHEET, kpi_writeback
 from bridge.kpi_texts import REASON_TEXTS
 from bridge.kpi_todo import todo_items
 from bridge.sheets.writeback import WriteBack
@@ -140,3 +141,20 @@ def _with_reason_texts(data: Any, lang: str) -> Any:
     if isinstance(data, list):
         return [_with_reason_texts(item, lang) for item in data]
     return data
+
+
+def history_for_kpis(
+    history: RunHistory | None, result: ValidationResult, period: Period | None
+) -> dict[str, Any] | None:
+    """Return grade movement, score trends and calendar, or None while there is no history."""
+    if history is None or history.records.empty:
+        return None
+    start, end = (period.start, period.end) if period else (None, None)
+    return history_kpis(history.records, result, start=start, end=end)
+
+
+def add_history_rows(writeback: WriteBack, data: dict[str, Any] | None, lang: str) -> None:
+    """Append the history tables below the KPI tab's own rows."""
+    if data is not None:
+        rows = writeback.extra_sheets.setdefault(KPI_SHEET, [])
+        rows.extend([[], *history_kpi_rows(data, lang)])

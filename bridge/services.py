@@ -16,13 +16,16 @@ from typing import Any, Protocol
 from bridge.history_service import (
     DATABASE_URL_VARIABLE,
     RunHistory,
-    history_kpi_rows,
-    history_kpis,
     open_run_history,
 )
 from bridge.jobs import JobContext, JobFailure, JobHandler
-from bridge.kpi_service import add_kpi_tabs, parse_period, report_json
-from bridge.kpi_sheets import KPI_SHEET
+from bridge.kpi_service import (
+    add_history_rows,
+    add_kpi_tabs,
+    history_for_kpis,
+    parse_period,
+    report_json,
+)
 from bridge.messages import design_problem_message
 from bridge.sheets.google import GoogleSheet
 from bridge.sheets.google_auth import service_account_credentials, user_credentials
@@ -185,10 +188,7 @@ def run_kpis(
     lookups = {lookup.name: dict(lookup.values) for lookup in design.kpi.lookups if lookup.values}
     period = parse_period(body.period)
     report = compute_report(result, period, lookups)
-    history_data = None
-    if history is not None and not history.records.empty:
-        start, end = (period.start, period.end) if period else (None, None)
-        history_data = history_kpis(history.records, result, start=start, end=end)
+    history_data = history_for_kpis(history, result, period)
     context.report_progress(0.7)
 
     data = report_json(report, result, lang)
@@ -196,9 +196,7 @@ def run_kpis(
     data["written"] = None
     if body.write:
         writeback = add_kpi_tabs(build_writeback(result, lang), report, result, lang)
-        if history_data is not None:
-            rows = writeback.extra_sheets.setdefault(KPI_SHEET, [])
-            rows.extend([[], *history_kpi_rows(history_data, lang)])
+        add_history_rows(writeback, history_data, lang)
         data["written"] = adapter.write(table, writeback)
     return json.loads(json.dumps(data, ensure_ascii=False, default=str))
 

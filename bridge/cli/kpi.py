@@ -19,16 +19,19 @@ from bridge.cli.options import (
     sheet_option,
 )
 from bridge.cli.validate import parse_as_of
-from bridge.cli.validate_history import open_history_or_exit
+from bridge.cli.validate_history import read_and_validate
 from bridge.design_source import load_sheet_design
 from bridge.errors import InvalidPeriodError, LookupFileError
-from bridge.history_service import history_kpi_rows, history_kpis
 from bridge.i18n import N_, gettext
-from bridge.kpi_service import add_kpi_tabs, load_lookups, parse_period, report_json
-from bridge.kpi_sheets import KPI_SHEET
-from bridge.sources import open_source
-from bridge.validation import build_writeback, today_in
-from validators.engine import validate as run_validation
+from bridge.kpi_service import (
+    add_history_rows,
+    add_kpi_tabs,
+    history_for_kpis,
+    load_lookups,
+    parse_period,
+    report_json,
+)
+from bridge.validation import build_writeback
 from validators.kpi.report import compute_kpis as compute_report
 
 ERROR_TEXTS = {
@@ -97,19 +100,14 @@ def kpi_command(
         click.echo(gettext(pick_language(lang), ERROR_TEXTS[error.code], **error.params), err=True)
         sys.exit(EXIT_USAGE)
 
-    adapter = open_source(source, sheet=sheet, output=output)
-    table = adapter.read(design)
-    day = day or today_in(table.time_zone)
     # KPIs read the history (grade movement, score trends) but record nothing:
     # only a validation run adds to it.
-    history = open_history_or_exit(source, output, lang) if use_history else None
-    previous = history.previous(day, design) if history else None
-    result = run_validation(table, design, day, previous=previous)
+    read = read_and_validate(
+        source, design, sheet=sheet, output=output, lang=lang, day=day, use_history=use_history
+    )
+    adapter, table, result, history = read.adapter, read.table, read.result, read.history
     report = compute_report(result, kpi_period, lookups)
-    history_data = None
-    if history is not None and not history.records.empty:
-        start, end = (kpi_period.start, kpi_period.end) if kpi_period else (None, None)
-        history_data = history_kpis(history.records, result, start=start, end=end)
+    history_data = history_for_kpis(history, result, kpi_period)
 
     KpiPrinter(report, lang).print()
     if json_path:
@@ -120,9 +118,7 @@ def kpi_command(
         click.echo(gettext(lang, N_("KPIs written to {path}"), path=json_path))
     if not no_write:
         writeback = add_kpi_tabs(build_writeback(result, lang), report, result, lang)
-        if history_data is not None:
-            rows = writeback.extra_sheets.setdefault(KPI_SHEET, [])
-            rows.extend([[], *history_kpi_rows(history_data, lang)])
+        add_history_rows(writeback, history_data, lang)
         written = adapter.write(table, writeback)
         click.echo(gettext(lang, N_("Result written to {path}"), path=written))
     sys.exit(EXIT_OK)

@@ -20,15 +20,13 @@ from bridge.cli.options import (
 from bridge.cli.output import print_summary
 from bridge.cli.validate_history import (
     history_option,
-    open_history_or_exit,
     print_history,
+    read_and_validate,
     record_history_or_exit,
 )
 from bridge.design_source import load_sheet_design
 from bridge.errors import InvalidOptionError
-from bridge.sources import open_source
-from bridge.validation import build_writeback, today_in, write_report
-from validators.engine import validate as run_validation
+from bridge.validation import build_writeback, write_report
 
 
 def parse_as_of(value: str | None) -> dt.date | None:
@@ -70,12 +68,10 @@ def validate_command(
     day = parse_as_of(as_of)
     design, _ = load_sheet_design(source, design_path, design_tab)
     lang = pick_language(lang, design.sheet.locale)
-    adapter = open_source(source, sheet=sheet, output=output)
-    table = adapter.read(design)
-    day = day or today_in(table.time_zone)
-    history = open_history_or_exit(source, output, lang) if use_history else None
-    previous = history.previous(day, design) if history else None
-    result = run_validation(table, design, day, previous=previous)
+    read = read_and_validate(
+        source, design, sheet=sheet, output=output, lang=lang, day=day, use_history=use_history
+    )
+    adapter, table, result, history = read.adapter, read.table, read.result, read.history
 
     written = None
     if not no_write:
