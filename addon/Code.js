@@ -5,7 +5,7 @@
  * Every call to the service carries two tokens. `Authorization: Bearer` contains
  * the user's Google ID token (ScriptApp.getIdentityToken(), scope openid): the
  * service verifies it against its audience and its allow-list of e-mail
- * domains. `X-Goog-OAuth-Token` holds the user's OAuth access token (scope
+ * domains. `X-Goog-OAuth-Token` contains the user's OAuth access token (scope
  * spreadsheets): the service reads and writes the sheet as this user, so it can
  * never reach a sheet the user cannot open. Neither token is logged or shown.
  *
@@ -16,7 +16,7 @@
  * execution per poll. Validation, KPIs and sync runs are jobs; the sync plan
  * and the migration status are answered at once (200).
  *
- * Settings.js holds the settings dialog and Reminders.js the daily e-mails.
+ * Settings.js contains the settings dialog and Reminders.js the daily e-mails.
  * Apps Script loads all three files into one global scope.
  */
 
@@ -452,7 +452,7 @@ function routeUrl_(backendUrl, route, params, query) {
 
 /**
  * Sends one request to the service and returns {ok: true, status, data} for
- * a 2xx answer, or {ok: false, status, error: {title, detail, code}} with
+ * a 2xx response, or {ok: false, status, error: {title, detail, code}} with
  * texts the user can read. Never throws for an HTTP status.
  */
 function callService_(routeName, lang, options) {
@@ -502,7 +502,7 @@ function readResponse_(response, lang, route) {
     }
     return { ok: true, status: status, data: data };
   }
-  console.warn('request %s %s answered HTTP %s', route.method, route.path, status);
+  console.warn('request %s %s returned HTTP %s', route.method, route.path, status);
   return { ok: false, status: status, error: problemOf_(status, data, lang) };
 }
 
@@ -633,7 +633,7 @@ function showMigrationStatus() {
 }
 
 /**
- * Sends the request of one menu action and opens the sidebar on its answer:
+ * Sends the request of one menu action and opens the sidebar on its response:
  * a job id (202) that the sidebar polls, or the data itself (200). A problem
  * is shown in a dialog, with the service's text.
  */

@@ -86,8 +86,9 @@ def _share_database_url(settings: Settings) -> None:
     """Put a Secret Manager ``DATABASE_URL`` into the environment for every component.
 
     The jobs table, the sync ledger and the run history each read
-    ``DATABASE_URL``; without this, a URL kept only in Secret Manager would
-    reach the jobs table and leave the others on SQLite on the instance's disk.
+    ``DATABASE_URL``. Without this step, a URL kept only in Secret Manager
+    would reach the jobs table, and the others would fall back to SQLite on
+    the instance's disk.
     """
     if settings.database_url or os.environ.get("DATABASE_URL"):
         return

@@ -458,8 +458,8 @@ def same_value(left: str | None, right: str | None, *, case_insensitive: bool = 
 def synced_values(state: SyncedState | None, kind: str) -> dict[str, Any]:
     """Return the values the bridge last wrote to the row's deal, company or contact.
 
-    ``synced_properties`` holds one dict per object kind; a flat dict (written
-    before companies and contacts were kept) holds the deal's values only.
+    ``synced_properties`` contains one dict per object kind. A flat dict (written
+    before companies and contacts were kept) contains the deal's values only.
     """
     if state is None or not state.synced_properties:
         return {}

@@ -24,7 +24,7 @@ from validators.table import ManagedColumn, SheetTable
 
 @dataclass(frozen=True)
 class PreviousState:
-    """What an earlier run recorded for a row key (from the history database)."""
+    """Stage, stage-entered date and score an earlier run recorded for a row key."""
 
     stage_id: str | None = None
     stage_entered: dt.date | None = None
@@ -70,8 +70,8 @@ def validate(
 ) -> ValidationResult:
     """Check every row of ``table`` against ``design`` as of the given date.
 
-    ``previous`` holds what earlier runs recorded per row key; without it the
-    bridge's own managed columns in the sheet stand in for it.
+    ``previous`` maps each row key to what earlier runs recorded. Without it,
+    the bridge's own managed columns in the sheet serve as that record.
     """
     binding = bind_columns(table, design)
     frame = pd.DataFrame(table.rows, dtype=object, columns=range(len(table.headers)))

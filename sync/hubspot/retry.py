@@ -177,7 +177,7 @@ class RateLimiter:
         wait = max(waits)
         if wait <= 0:
             if self._remaining is not None and self._remaining <= 0:
-                self._remaining = None  # the window has moved on; the next response tells
+                self._remaining = None  # the window has moved on; the next response reports it
             return 0.0
         return wait + self._margin
 
@@ -193,7 +193,7 @@ def _int_header(headers: Mapping[str, str], name: str) -> int | None:
 
 
 def retry_after_seconds(headers: Mapping[str, str], now: float | None = None) -> float | None:
-    """Return the wait a ``Retry-After`` header asks for (seconds or HTTP date), or None."""
+    """Return the wait a ``Retry-After`` header requests (seconds or HTTP date), or None."""
     value = headers.get("Retry-After")
     if not value:
         return None
@@ -219,7 +219,7 @@ def policy_name(response: requests.Response) -> str:
 
 
 def minimum_wait(response: requests.Response, policy: RetryPolicy, limiter: RateLimiter) -> float:
-    """Return the shortest wait HubSpot asks for before retrying this response."""
+    """Return the shortest wait HubSpot requests before this response may be retried."""
     asked = retry_after_seconds(response.headers) or 0.0
     if response.status_code == LOCKED_STATUS:
         return max(asked, policy.locked_delay)

@@ -31,7 +31,7 @@ class RecordResult:
 
 @dataclass(frozen=True)
 class RecordError:
-    """Why HubSpot did not write one input, e.g. code INVALID_OPTION on property industry."""
+    """Reason HubSpot did not write one input, e.g. code INVALID_OPTION on property industry."""
 
     code: str
     message: str
@@ -44,9 +44,9 @@ class RecordError:
 class BatchResult:
     """Per-trace-id outcome of a batch write over all its chunks.
 
-    Inputs that shared one id were merged into one; every trace id of the group
-    gets the group's outcome and ``merged`` maps each extra trace id to the one
-    that was sent. A trace id is in ``results`` or in ``errors``, never both.
+    Inputs that shared one id were merged into one before sending. Every trace
+    id of the group gets the group's outcome, and ``merged`` maps each extra
+    trace id to the one that was sent. A trace id is in ``results`` or in ``errors``, never both.
     """
 
     results: dict[str, RecordResult] = field(default_factory=dict)
