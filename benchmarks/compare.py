@@ -99,7 +99,7 @@ class ToolResult:
 
 
 def run_ours(rows: list[list[Any]], design: Design) -> tuple[int, dict[str, int]]:
-    table = SheetTable(title="compare", headers=list(HEADERS), rows=rows)
+    table = SheetTable.from_rows("compare", HEADERS, rows)
     result = validate(table, design, AS_OF)
     codes: dict[str, int] = {}
     for finding in result.findings:

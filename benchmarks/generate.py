@@ -26,7 +26,7 @@ import numpy as np
 
 from validators.engine import PreviousState
 from validators.normalize import corporate_check_digit
-from validators.table import SheetTable
+from validators.table import SheetTable, object_column
 
 # The date that day counts are measured from; fixed so runs are comparable.
 AS_OF = dt.date(2025, 6, 30)
@@ -156,7 +156,7 @@ class GeneratedSheet:
 
     @property
     def cells(self) -> int:
-        return len(self.table.rows) * len(self.table.headers)
+        return self.table.row_count * len(self.table.headers)
 
 
 def parse_size(text: str) -> int:
@@ -187,9 +187,11 @@ def generate(
     order = list(HEADERS)
     header_index = 0 if header_language == "ja" else 1
     headers = [HEADERS[name][header_index] for name in order]
-    data = list(map(list, zip(*(columns[name].tolist() for name in order), strict=True)))
-    table = SheetTable(title="案件一覧", headers=headers, rows=data)
-    return GeneratedSheet(table, builder.previous_states(columns), seed, fault_rate)
+    previous = builder.previous_states(columns)
+    # The adapters' form: one object array per column, equal texts shared.
+    data = [object_column(columns.pop(name).tolist()) for name in order]
+    table = SheetTable(title="案件一覧", headers=headers, columns=data)
+    return GeneratedSheet(table, previous, seed, fault_rate)
 
 
 class _Columns:
@@ -463,7 +465,7 @@ def write_csv(table: SheetTable, path: Path) -> Path:
     with path.open("w", newline="", encoding="utf-8") as handle:
         writer = csv.writer(handle)
         writer.writerow(table.headers)
-        for row in table.rows:
+        for row in zip(*(column.tolist() for column in table.columns), strict=True):
             writer.writerow(["" if cell is None else _csv_text(cell) for cell in row])
     return path
 
@@ -484,8 +486,8 @@ def write_xlsx(table: SheetTable, path: Path) -> Path:
     sheet = book.active
     sheet.title = table.title
     sheet.append(table.headers)
-    for row in table.rows:
-        sheet.append(row)
+    for row in zip(*(column.tolist() for column in table.columns), strict=True):
+        sheet.append(list(row))
     book.save(path)
     return path
 
@@ -503,7 +505,7 @@ def main(argv: list[str] | None = None) -> int:
     sheet = generate(parse_size(args.size), seed=args.seed, fault_rate=args.fault_rate)
     writer = write_xlsx if args.output.suffix == ".xlsx" else write_csv
     writer(sheet.table, args.output)
-    print(f"wrote {len(sheet.table.rows)} rows to {args.output}")
+    print(f"wrote {sheet.table.row_count} rows to {args.output}")
     return 0
 
 

@@ -133,8 +133,8 @@ def _read_sheet(
         user=context.job.owner,
     )
     table = adapter.read(design)
-    if len(table.rows) > max_rows:
-        raise JobFailure("too-many-rows", sheet=table.title, rows=len(table.rows), limit=max_rows)
+    if table.row_count > max_rows:
+        raise JobFailure("too-many-rows", sheet=table.title, rows=table.row_count, limit=max_rows)
     context.report_progress(0.3)
     return adapter, table
 

@@ -347,7 +347,7 @@ def sync_writeback(
     zone = ZoneInfo(sheet.table.time_zone)
     keys = sheet.result.rows["row_key"]
     ids, texts, times, hashes = [], [], [], []
-    for position in range(len(sheet.table.rows)):
+    for position in range(sheet.table.row_count):
         key = keys.iloc[position] if position < len(keys) else None
         state = states.get(key) if isinstance(key, str) else None
         status = statuses.get(position)

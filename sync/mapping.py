@@ -55,7 +55,7 @@ class MappedRow:
 
     row_key: str
     sheet_row: int
-    position: int  # 0-based index into SheetTable.rows
+    position: int  # 0-based data row position in the SheetTable
     deal: dict[str, str]
     company: dict[str, str] = field(default_factory=dict)
     company_key: ObjectKey | None = None

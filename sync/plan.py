@@ -44,7 +44,7 @@ class RowPlan:
 
     row_key: str | None
     sheet_row: int
-    position: int  # 0-based index into SheetTable.rows
+    position: int  # 0-based data row position in the SheetTable
     action: str
     blocking_codes: tuple[str, ...] = ()
     mapped: MappedRow | None = None

@@ -69,7 +69,7 @@ def good_row(**changes: object) -> list[object]:
 
 def run(rows, headers=HEADERS, **kwargs):
     design = load_design_text(DESIGN)
-    table = SheetTable(title="案件", headers=list(headers), rows=rows)
+    table = SheetTable.from_rows("案件", headers, rows)
     return validate(table, design, AS_OF, **kwargs)
 
 
@@ -203,10 +203,10 @@ def test_missing_required_column_reported_once():
 def test_stale_in_stage_from_managed_columns():
     headers = [*HEADERS, "ステージ開始日", "確認済みステージ"]
     row = [*good_row(ステージ="導入"), "2026-09-01", "onboarding"]
-    table = SheetTable(
-        title="案件",
-        headers=headers,
-        rows=[row],
+    table = SheetTable.from_rows(
+        "案件",
+        headers,
+        [row],
         managed={ManagedColumn.STAGE_ENTERED: 11, ManagedColumn.STAGE_SEEN: 12},
     )
     result = validate(table, load_design_text(DESIGN), AS_OF)
@@ -218,10 +218,10 @@ def test_stale_in_stage_from_managed_columns():
 def test_stage_change_restarts_managed_entered_date():
     headers = [*HEADERS, "ステージ開始日", "確認済みステージ"]
     row = [*good_row(), "2026-01-01", "onboarding"]  # now in 定着 (adoption)
-    table = SheetTable(
-        title="案件",
-        headers=headers,
-        rows=[row],
+    table = SheetTable.from_rows(
+        "案件",
+        headers,
+        [row],
         managed={ManagedColumn.STAGE_ENTERED: 11, ManagedColumn.STAGE_SEEN: 12},
     )
     result = validate(table, load_design_text(DESIGN), AS_OF)

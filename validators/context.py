@@ -22,7 +22,7 @@ class RuleContext:
     design: Design
     binding: Binding
     as_of: pd.Timestamp
-    index: pd.Index  # positions of the non-blank data rows in ``table.rows``
+    index: pd.Index  # positions of the non-blank data rows of the table
     raw: dict[str, pd.Series]  # property -> raw cells of the non-blank rows
     values: dict[str, Normalized]  # property -> normalised cells
     pipeline_ids: pd.Series | None = None  # pipeline id per row, None where unknown

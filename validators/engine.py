@@ -39,7 +39,7 @@ class ValidationResult:
     as_of: dt.date
     findings: list[Finding]
     # One row per data row of the table (blank rows included, status "blank"),
-    # indexed by 0-based position in ``table.rows``. Columns: sheet_row,
+    # indexed by 0-based row position in the table. Columns: sheet_row,
     # row_key, pipeline, stage, closed, owner, status, score, grade,
     # stage_entered, stage_entered_source, previous_score.
     rows: pd.DataFrame
@@ -74,15 +74,15 @@ def validate(
     the bridge's own managed columns in the sheet serve as that record.
     """
     binding = bind_columns(table, design)
-    frame = pd.DataFrame(table.rows, dtype=object, columns=range(len(table.headers)))
-    blank = _blank_rows(frame, binding)
-    index = frame.index[~blank.to_numpy()]
+    all_rows = pd.RangeIndex(table.row_count)
+    blank = _blank_rows(table, binding, all_rows)
+    index = all_rows[~blank.to_numpy()]
 
-    columns = binding.by_property.items()
-    if len(index) == len(frame):  # no blank rows: the frame's columns serve without a copy
-        raw = {name: frame[column.index] for name, column in columns}
-    else:
-        raw = {name: frame.loc[index, column.index] for name, column in columns}
+    kept = None if len(index) == len(all_rows) else index.to_numpy()
+    raw = {
+        name: _raw_cells(table.columns[column.index], kept, index)
+        for name, column in binding.by_property.items()
+    }
     values = {
         name: _normalize(design, name, series, table.time_zone) for name, series in raw.items()
     }
@@ -116,8 +116,8 @@ def validate(
     _check_score_drop(ctx, scores, previous_scores)
 
     ctx.findings.sort(key=_finding_order)
-    rows = _row_table(ctx, frame.index, blank, row_keys, entered, source, scores, grades)
-    rows["previous_score"] = previous_scores.reindex(frame.index)
+    rows = _row_table(ctx, all_rows, blank, row_keys, entered, source, scores, grades)
+    rows["previous_score"] = previous_scores.reindex(all_rows)
     normalized = pd.DataFrame({name: result.values for name, result in values.items()}, index=index)
     result = ValidationResult(
         design, table, binding, as_of, ctx.findings, rows, normalized, new_keys
@@ -126,20 +126,27 @@ def validate(
     return result
 
 
-def _blank_rows(frame: pd.DataFrame, binding: Binding) -> pd.Series:
+def _blank_rows(table: SheetTable, binding: Binding, all_rows: pd.RangeIndex) -> pd.Series:
     """Return True for rows whose user cells are all blank."""
     # Each column is checked only on the rows still blank so far. In a real
     # sheet that set shrinks to the few empty rows after the first column.
-    blank = np.ones(len(frame), dtype=bool)
+    blank = np.ones(len(all_rows), dtype=bool)
     for column in binding.columns:
         candidates = np.flatnonzero(blank)
         if not len(candidates):
             break
-        cells = frame[column.index]
-        if len(candidates) < len(frame):
-            cells = cells.iloc[candidates]
-        blank[candidates] = is_blank(cells).to_numpy()
-    return pd.Series(blank, index=frame.index)
+        cells = table.columns[column.index]
+        if len(candidates) < len(all_rows):
+            cells = cells[candidates]
+        blank[candidates] = is_blank(pd.Series(cells, dtype=object, copy=False)).to_numpy()
+    return pd.Series(blank, index=all_rows)
+
+
+def _raw_cells(cells: np.ndarray, kept: np.ndarray | None, index: pd.Index) -> pd.Series:
+    """Return a column's cells on the non-blank rows; all rows share the array itself."""
+    if kept is None:
+        return pd.Series(cells, index=index, dtype=object, copy=False)
+    return pd.Series(cells[kept], index=index, dtype=object, copy=False)
 
 
 def _normalize(design: Design, name: str, series: pd.Series, time_zone: str) -> Normalized:

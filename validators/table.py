@@ -6,9 +6,12 @@ read files or call APIs themselves.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
+
+import numpy as np
 
 
 class ManagedColumn(StrEnum):
@@ -29,17 +32,20 @@ class ManagedColumn(StrEnum):
 
 @dataclass
 class SheetTable:
-    """One tab of a spreadsheet, read as raw cell values.
+    """One tab of a spreadsheet, read as raw cell values, stored column by column.
 
-    ``rows`` holds every row below the header row, each padded or cut to
-    ``len(headers)``. Cells keep the type the adapter read: ``str``, ``int``,
-    ``float``, ``bool``, ``datetime.date``/``datetime.datetime`` or ``None``.
-    Google Sheets dates arrive as serial numbers (days since 1899-12-30).
+    ``columns`` holds one object array per header, all as long as the number
+    of rows below the header row. Cells keep the type the adapter read:
+    ``str``, ``int``, ``float``, ``bool``, ``datetime.date``/``datetime.datetime``
+    or ``None``. Google Sheets dates arrive as serial numbers (days since
+    1899-12-30). Equal texts within a column share one ``str`` object (see
+    ``ColumnBuilder``), which keeps a large sheet's memory near the size of
+    its distinct values.
     """
 
     title: str
     headers: list[Any]
-    rows: list[list[Any]]
+    columns: list[np.ndarray]
     header_row: int = 1
     locale: str = "ja"
     time_zone: str = "Asia/Tokyo"
@@ -47,6 +53,38 @@ class SheetTable:
     # (developer metadata in Google Sheets, a defined name in .xlsx, the
     # header text in .csv).
     managed: dict[ManagedColumn, int] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if len(self.columns) != len(self.headers):
+            raise ValueError(f"{len(self.columns)} columns for {len(self.headers)} headers")
+        if len({len(column) for column in self.columns}) > 1:
+            raise ValueError("columns of a table must have the same length")
+
+    @classmethod
+    def from_rows(
+        cls, title: str, headers: Sequence[Any], rows: Iterable[Sequence[Any]], **options: Any
+    ) -> SheetTable:
+        """Build a table from rows of cells; each row is padded or cut to the headers."""
+        builder = ColumnBuilder(len(headers))
+        for row in rows:
+            builder.append(row)
+        return cls(title=title, headers=list(headers), columns=builder.finish(), **options)
+
+    @property
+    def row_count(self) -> int:
+        """Number of data rows below the header row, blank rows included."""
+        return len(self.columns[0]) if self.columns else 0
+
+    @property
+    def rows(self) -> list[list[Any]]:
+        """Return a row-wise copy of the cells: for small tables and tests."""
+        return [
+            list(row) for row in zip(*(column.tolist() for column in self.columns), strict=True)
+        ]
+
+    def row(self, position: int) -> list[Any]:
+        """Return the cells of the data row at 0-based ``position``."""
+        return [column[position] for column in self.columns]
 
     @property
     def first_data_row(self) -> int:
@@ -62,4 +100,63 @@ class SheetTable:
         index = self.managed.get(column)
         if index is None:
             return None
-        return [row[index] if index < len(row) else None for row in self.rows]
+        if index >= len(self.columns):
+            return [None] * self.row_count
+        return self.columns[index].tolist()
+
+
+class ColumnBuilder:
+    """Collect rows of cells into per-column object arrays, sharing equal texts.
+
+    A reader of a large sheet gets a new ``str`` object for every cell even
+    where a column repeats a few values (stages, owners, dates). Keeping one
+    object per distinct text and column bounds memory by the distinct values.
+    Rows are buffered and turned into columns a chunk at a time.
+    """
+
+    CHUNK_ROWS = 4096
+
+    def __init__(self, width: int) -> None:
+        self.width = width
+        self._pending: list[Sequence[Any]] = []
+        self._cells: list[list[Any]] = [[] for _ in range(width)]
+        self._texts: list[dict[str, str]] = [{} for _ in range(width)]
+
+    def append(self, row: Sequence[Any]) -> None:
+        """Add one row; cells beyond the width are dropped, missing ones are None."""
+        if len(row) != self.width:
+            row = list(row[: self.width]) + [None] * (self.width - len(row))
+        self._pending.append(row)
+        if len(self._pending) >= self.CHUNK_ROWS:
+            self._flush()
+
+    def _flush(self) -> None:
+        if not self._pending:
+            return
+        chunk = zip(*self._pending, strict=True) if self.width else ()
+        for cells, texts, values in zip(self._cells, self._texts, chunk, strict=False):
+            share = texts.setdefault
+            cells.extend([share(value, value) if type(value) is str else value for value in values])
+        self._pending = []
+
+    def finish(self) -> list[np.ndarray]:
+        """Return the columns as object arrays; the builder is empty afterwards."""
+        self._flush()
+        columns = []
+        for index in range(self.width):
+            cells = self._cells[index]
+            array = np.empty(len(cells), dtype=object)
+            array[:] = cells
+            self._cells[index] = []
+            self._texts[index] = {}
+            columns.append(array)
+        return columns
+
+
+def object_column(values: Iterable[Any]) -> np.ndarray:
+    """Return ``values`` as a one-dimensional object array, sharing equal texts."""
+    texts: dict[str, str] = {}
+    cells = [texts.setdefault(value, value) if type(value) is str else value for value in values]
+    array = np.empty(len(cells), dtype=object)
+    array[:] = cells
+    return array

@@ -217,7 +217,7 @@ def read_spreadsheet(
     table = build_google_table(layout, grid, header_row)
     logger.info(
         "Read %d rows and %d columns from spreadsheet %s tab %r (locale %s, time zone %s)",
-        len(table.rows),
+        table.row_count,
         len(table.headers),
         spreadsheet_id,
         tab.title,

@@ -206,7 +206,7 @@ def _managed_values(
         ]
         if any(header is not None for header in headers):
             ranges.append(value_range(tab.title, table.header_row - 1, run[0], [headers]))
-        if table.rows:
+        if table.row_count:
             columns = [result.columns[by_index[index]] for index in run]
             rows = [list(cells) for cells in zip(*columns, strict=True)]
             ranges.append(value_range(tab.title, table.header_row, run[0], rows))

@@ -123,7 +123,7 @@ def read_csv_table(path: Path, *, header_row: int, locale: str, time_zone: str) 
         locale=locale,
         time_zone=time_zone,
     )
-    logger.info("Read %d rows and %d columns from %s", len(table.rows), len(table.headers), path)
+    logger.info("Read %d rows and %d columns from %s", table.row_count, len(table.headers), path)
     return table
 
 

@@ -64,10 +64,10 @@ def build_table(
 
     table_rows = grid[header_row - 1 : used_rows]
     width = max(last_used_column(table_rows), *(index + 1 for index in managed.values()), 0)
-    return SheetTable(
-        title=title,
-        headers=fit_row(table_rows[0], width),
-        rows=[fit_row(row, width) for row in table_rows[1:]],
+    return SheetTable.from_rows(
+        title,
+        fit_row(table_rows[0], width),
+        table_rows[1:],
         header_row=header_row,
         locale=locale,
         time_zone=time_zone,

@@ -99,7 +99,7 @@ def read_xlsx_table(
     )
     logger.info(
         "Read %d rows and %d columns from %s, sheet %r",
-        len(table.rows),
+        table.row_count,
         len(table.headers),
         path,
         worksheet.title,

@@ -19,7 +19,7 @@ INVALID_SHEET_TITLE = re.compile(r"[\[\]:*?/\\]")
 class CellMark:
     """Highlight and note for one user cell with a problem."""
 
-    row_position: int  # 0-based index into SheetTable.rows
+    row_position: int  # 0-based data row position in the SheetTable
     column_index: int  # 0-based index into SheetTable.headers
     severity: Literal["error", "warning"]
     note: str
@@ -77,13 +77,13 @@ def check_writeback(table: SheetTable, result: WriteBack) -> None:
     if result.lang not in HEADER_LANGUAGES:
         raise ValueError(f"lang must be one of {HEADER_LANGUAGES}, got {result.lang!r}")
     for column, values in result.columns.items():
-        if len(values) != len(table.rows):
+        if len(values) != table.row_count:
             raise ValueError(
                 f"managed column {column.value!r} has {len(values)} values "
-                f"for {len(table.rows)} data rows"
+                f"for {table.row_count} data rows"
             )
     for mark in result.marks:
-        if not 0 <= mark.row_position < len(table.rows):
+        if not 0 <= mark.row_position < table.row_count:
             raise ValueError(f"mark row_position {mark.row_position} is outside the data rows")
         if not 0 <= mark.column_index < len(table.headers):
             raise ValueError(f"mark column_index {mark.column_index} is outside the headers")

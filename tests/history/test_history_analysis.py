@@ -147,7 +147,7 @@ def test_support_calendar_counts_open_deals():
     rows = [[key, f"案件{key}", "CS", stage, "佐藤 健", "顧客", amount, close, action]
             for key, stage, amount, close, action in cells]  # fmt: skip
     as_of = D(2026, 11, 1)
-    result = validate(SheetTable("案件一覧", headers, rows), design, as_of)
+    result = validate(SheetTable.from_rows("案件一覧", headers, rows), design, as_of)
     calendar = support_calendar(result)
 
     raw = pd.DataFrame(cells, columns=["key", "stage", "amount", "close", "action"])

@@ -88,7 +88,7 @@ WON, LOST = "更新済み", "解約"
 @pytest.fixture(scope="module")
 def report():
     design = load_design_text(DESIGN)
-    table = SheetTable(title="案件", headers=list(HEADERS), rows=[list(row) for row in ROWS])
+    table = SheetTable.from_rows("案件", HEADERS, ROWS)
     return compute_kpis(validate(table, design, AS_OF))
 
 

@@ -57,7 +57,7 @@ def table_of(frame: pd.DataFrame) -> SheetTable:
         [None if pd.isna(value) else value for value in row]
         for row in frame.itertuples(index=False)
     ]
-    return SheetTable("案件一覧", list(frame.columns), rows)
+    return SheetTable.from_rows("案件一覧", list(frame.columns), rows)
 
 
 def validate_frame(frame: pd.DataFrame, design: Design | None = None) -> ValidationResult:

@@ -70,7 +70,7 @@ def test_example_design_enum_bool_and_corporate_number():
                "業種", "更新意向", "利用率"]  # fmt: skip
     cells = ["D1", "A", "CS", "オンボーディング", "佐藤", "株式会社A", "8000012010038",
              "IT", "はい", "12%"]  # fmt: skip
-    result = validate(SheetTable("s", headers, [cells]), design, dt.date(2024, 1, 1))
+    result = validate(SheetTable.from_rows("s", headers, [cells]), design, dt.date(2024, 1, 1))
     [row] = map_rows(result)
     assert row.company_key.id_property == "corporate_number"
     assert row.company_key.value == "8000012010038"
