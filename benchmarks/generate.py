@@ -189,7 +189,7 @@ def generate(
     headers = [HEADERS[name][header_index] for name in order]
     previous = builder.previous_states(columns)
     # The adapters' form: one object array per column, equal texts shared.
-    data = [object_column(columns.pop(name).tolist()) for name in order]
+    data = [object_column(columns.pop(name)) for name in order]
     table = SheetTable(title="案件一覧", headers=headers, columns=data)
     return GeneratedSheet(table, previous, seed, fault_rate)
 
@@ -455,9 +455,8 @@ _DATE_FORMS: tuple[Callable[[dt.date], Any], ...] = (
 
 
 def _objects(values: list[Any]) -> np.ndarray:
-    array = np.empty(len(values), dtype=object)
-    array[:] = values
-    return array
+    # Equal texts share one object, as in the adapters' columns.
+    return object_column(values)
 
 
 def write_csv(table: SheetTable, path: Path) -> Path:

@@ -116,9 +116,16 @@ def validate(
     _check_score_drop(ctx, scores, previous_scores)
 
     ctx.findings.sort(key=_finding_order)
-    rows = _row_table(ctx, all_rows, blank, row_keys, entered, source, scores, grades)
+    normalized = pd.DataFrame(  # copy=False: the columns stay separate arrays, not one copy
+        {name: result.values for name, result in values.items()}, index=index, copy=False
+    )
+    owner_name = design.sheet.owner_column
+    owners = ctx.normalized(owner_name) if owner_name else None
+    # The rules are done: free the per-cell masks and suggestions before the
+    # row table is built (about 150 MB at 1M rows).
+    values.clear()
+    rows = _row_table(ctx, all_rows, blank, row_keys, owners, entered, source, scores, grades)
     rows["previous_score"] = previous_scores.reindex(all_rows)
-    normalized = pd.DataFrame({name: result.values for name, result in values.items()}, index=index)
     result = ValidationResult(
         design, table, binding, as_of, ctx.findings, rows, normalized, new_keys
     )
@@ -304,6 +311,7 @@ def _row_table(
     all_rows: pd.Index,
     blank: pd.Series,
     row_keys: pd.Series,
+    owners: pd.Series | None,
     entered: pd.Series,
     source: pd.Series,
     scores: pd.Series,
@@ -320,8 +328,6 @@ def _row_table(
             status_array[position] = finding.severity.value
     status_array[blank.to_numpy()] = "blank"
 
-    owner_name = ctx.design.sheet.owner_column
-    owners = ctx.normalized(owner_name) if owner_name else None
     sheet_rows = pd.Series(all_rows.to_numpy() + first_row, index=all_rows)
     status = pd.Series(status_array, index=all_rows, dtype=object)
 
@@ -340,6 +346,7 @@ def _row_table(
             "stage_entered_source": source.reindex(all_rows),
         },
         index=all_rows,
+        copy=False,
     )
     return rows.astype({"row_key": object, "pipeline": object, "stage": object, "owner": object})
 
