@@ -277,6 +277,25 @@ def test_read_csv_header_quirks(tmp_path):
     assert table.rows == [["A社", "x", None, "1"]]
 
 
+def test_read_csv_streams_a_late_wider_row_and_shares_texts(tmp_path):
+    # More rows than one builder chunk, then a value right of every header:
+    # the columns grow mid-stream and the earlier rows read None there.
+    rows = [f"D-{number},関東," for number in range(5000)]
+    path = make_csv(
+        tmp_path / "deals.csv", "\n".join(["id,region", *rows, "D-x,関西,,late", ",,", ""])
+    )
+
+    table = read_local(path)
+
+    assert table.headers == ["id", "region", None, None]
+    assert table.row_count == 5001
+    assert table.row(0) == ["D-0", "関東", None, None]
+    assert table.row(5000) == ["D-x", "関西", None, "late"]
+    region = table.columns[1]
+    assert region[0] is region[4999]  # one object per distinct text
+    assert all(cell is None for cell in table.columns[3][:5000])
+
+
 def test_read_csv_managed_by_header(tmp_path):
     path = make_csv(
         tmp_path / "deals.csv", "会社,スコア,検証ステータス,Findings,スコア\nA社,1,OK,,2\n"

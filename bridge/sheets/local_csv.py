@@ -7,12 +7,13 @@ import csv
 import io
 import logging
 import re
+from collections.abc import Iterable, Iterator
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 from bridge.errors import EncodingUnknownError, UnreadableFileError
-from bridge.sheets.local_grid import build_table, last_used_column
+from bridge.sheets.local_grid import build_table
 from bridge.sheets.local_paths import replace_atomically
 from bridge.sheets.managed import column_for_header, managed_header
 from bridge.sheets.writeback import WriteBack, plan_column_positions
@@ -27,39 +28,58 @@ CSV_ENCODINGS = ("utf-8-sig", "utf-8", "cp932")
 _UNSAFE_FILE_NAME = re.compile(r'[\\/:*?"<>|\x00-\x1f]')
 
 
-def decode_csv(path: Path, data: bytes) -> str:
-    """Decode ``data`` as UTF-8 with BOM, UTF-8, then cp932.
+def csv_encoding(path: Path, data: bytes) -> str:
+    """Return the first of UTF-8 with BOM, UTF-8 and cp932 that decodes ``data``.
 
-    Raises EncodingUnknownError when none decodes or the text contains NUL
-    characters (UTF-16 and binary files).
+    The check decodes a chunk at a time and keeps no text, so a large file
+    costs no second copy of itself. Raises EncodingUnknownError when none
+    decodes or the data holds NUL characters (UTF-16 and binary files).
     """
+    if b"\x00" in data:
+        raise EncodingUnknownError(path, CSV_ENCODINGS)
     encodings = ("utf-8-sig",) if data.startswith(codecs.BOM_UTF8) else CSV_ENCODINGS[1:]
     for encoding in encodings:
-        try:
-            text = data.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-        if "\x00" in text:
-            break
-        logger.debug("Decoded %s as %s", path, encoding)
-        return text
+        if _decodes(data, encoding):
+            logger.debug("Decoded %s as %s", path, encoding)
+            return encoding
     raise EncodingUnknownError(path, CSV_ENCODINGS)
+
+
+def _decodes(data: bytes, encoding: str, chunk: int = 1 << 20) -> bool:
+    decoder = codecs.getincrementaldecoder(encoding)()
+    view = memoryview(data)
+    try:
+        for start in range(0, len(data), chunk):
+            decoder.decode(view[start : start + chunk])
+        decoder.decode(b"", final=True)
+    except UnicodeDecodeError:
+        return False
+    return True
+
+
+def read_csv_bytes(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as error:
+        raise UnreadableFileError(path, error.strerror or str(error)) from error
+
+
+def iter_csv_rows(path: Path, data: bytes) -> Iterator[list[str]]:
+    """Yield each row of the .csv file's ``data`` as strings, empty cells as ""."""
+    encoding = csv_encoding(path, data)
+
+    # newline="" leaves CR, LF and CRLF to the csv module, which also keeps
+    # line breaks inside quoted cells.
+    text = io.TextIOWrapper(io.BytesIO(data), encoding=encoding, newline="")
+    try:
+        yield from csv.reader(text)
+    except csv.Error as error:
+        raise UnreadableFileError(path, f"invalid CSV ({error})") from error
 
 
 def read_csv_grid(path: Path) -> list[list[str]]:
     """Return every row of a .csv file as strings, empty cells as ""."""
-    try:
-        data = path.read_bytes()
-    except OSError as error:
-        raise UnreadableFileError(path, error.strerror or str(error)) from error
-    text = decode_csv(path, data)
-
-    # newline="" leaves CR, LF and CRLF to the csv module, which also keeps
-    # line breaks inside quoted cells.
-    try:
-        return list(csv.reader(io.StringIO(text, newline="")))
-    except csv.Error as error:
-        raise UnreadableFileError(path, f"invalid CSV ({error})") from error
+    return list(iter_csv_rows(path, read_csv_bytes(path)))
 
 
 def find_managed_by_header(headers: list[Any]) -> dict[ManagedColumn, int]:
@@ -108,23 +128,29 @@ def managed_block_start(matches: list[ManagedColumn | None]) -> int | None:
 def read_csv_table(path: Path, *, header_row: int, locale: str, time_zone: str) -> SheetTable:
     """Read a .csv file into a table titled after the file's stem.
 
-    Empty cells become None, every other cell stays the exact string of the file.
+    Empty cells become None, every other cell stays the exact string of the
+    file. The rows are read as a stream into the table's columns.
     """
-    grid: list[list[Any]] = [
-        [cell if cell != "" else None for cell in row] for row in read_csv_grid(path)
-    ]
-    headers = grid[header_row - 1] if 0 < header_row <= len(grid) else []
+    data = read_csv_bytes(path)
     table = build_table(
         path,
         path.stem,
-        grid,
+        iter_csv_rows(path, data),
         header_row=header_row,
-        managed=find_managed_by_header(headers),
+        managed=lambda headers: find_managed_by_header(_blank_as_none(headers)),
         locale=locale,
         time_zone=time_zone,
     )
+    del data
+    table.headers = _blank_as_none(table.headers)
+    for column in table.columns:
+        column[column == ""] = None
     logger.info("Read %d rows and %d columns from %s", table.row_count, len(table.headers), path)
     return table
+
+
+def _blank_as_none(cells: list[Any]) -> list[Any]:
+    return [None if cell == "" else cell for cell in cells]
 
 
 def format_csv_value(value: Any) -> str:
@@ -138,36 +164,59 @@ def format_csv_value(value: Any) -> str:
     return str(value)
 
 
-def set_grid_cell(grid: list[list[str]], row_index: int, column_index: int, text: str) -> None:
-    """Set one cell of ``grid``, adding rows and padding the row with "" as needed."""
-    while len(grid) <= row_index:
-        grid.append([])
-    row = grid[row_index]
-    if len(row) <= column_index:
-        row.extend([""] * (column_index + 1 - len(row)))
-    row[column_index] = text
+def rows_with_managed_columns(
+    rows: Iterable[list[str]], table: SheetTable, result: WriteBack
+) -> Iterator[list[str]]:
+    """Yield the rows of the source with the managed columns of ``result`` filled in.
 
-
-def fill_managed_columns(grid: list[list[str]], table: SheetTable, result: WriteBack) -> None:
-    """Write the header and values of each managed column in ``result`` into ``grid``."""
+    Rows are passed through one at a time, so a large file is never held
+    whole. User cells are yielded unchanged.
+    """
     header_index = table.header_row - 1
-    first_free = max(len(table.headers), last_used_column(grid[header_index:]))
-    positions = plan_column_positions(table, result.columns, first_free)
+    positions = plan_column_positions(table, result.columns, len(table.headers))
+    headers = {positions[column]: managed_header(column, result.lang) for column in result.columns}
+    columns = [(positions[column], values) for column, values in result.columns.items()]
+    last_data = header_index + table.row_count
 
-    for column, values in result.columns.items():
-        index = positions[column]
-        set_grid_cell(grid, header_index, index, managed_header(column, result.lang))
-        for position, value in enumerate(values):
-            set_grid_cell(grid, header_index + 1 + position, index, format_csv_value(value))
-
-        # Rows below the data are empty in every user column, so a value left in
-        # the managed column there is stale output of an earlier run.
-        for row in grid[header_index + 1 + len(values) :]:
-            if index < len(row):
-                row[index] = ""
+    count = 0
+    for index, row in enumerate(rows):
+        count = index + 1
+        yield _fill_row(row, index, header_index, last_data, headers, columns)
+    for index in range(count, last_data + 1):  # never for a file the table was read from
+        yield _fill_row([], index, header_index, last_data, headers, columns)
 
 
-def write_csv_file(path: Path, rows: list[list[Any]]) -> None:
+def _fill_row(
+    row: list[str],
+    index: int,
+    header_index: int,
+    last_data: int,
+    headers: dict[int, str],
+    columns: list[tuple[int, list[Any]]],
+) -> list[str]:
+    if index < header_index:
+        return row
+    if index > last_data:
+        # Rows below the data are empty in every user column, so a value left
+        # in a managed column there is stale output of an earlier run.
+        for position in headers:
+            if position < len(row):
+                row[position] = ""
+        return row
+
+    width = max(headers) + 1 if headers else 0
+    if len(row) < width:
+        row = row + [""] * (width - len(row))
+    if index == header_index:
+        for position, text in headers.items():
+            row[position] = text
+        return row
+    for position, values in columns:
+        row[position] = format_csv_value(values[index - header_index - 1])
+    return row
+
+
+def write_csv_file(path: Path, rows: Iterable[list[Any]]) -> None:
     """Write ``rows`` as UTF-8 with BOM and CRLF line ends, the form Excel Japan opens."""
 
     def write(temporary: Path) -> None:
@@ -189,9 +238,8 @@ def write_csv_result(table: SheetTable, source: Path, output: Path, result: Writ
     User cells keep their exact text. The file is re-encoded as UTF-8 with BOM
     and CRLF, and cell marks are dropped because .csv cannot show them.
     """
-    grid = read_csv_grid(source)
-    fill_managed_columns(grid, table, result)
-    write_csv_file(output, grid)
+    data = read_csv_bytes(source)
+    write_csv_file(output, rows_with_managed_columns(iter_csv_rows(source, data), table, result))
     logger.info("Wrote %d managed columns to %s", len(result.columns), output)
 
     for name, rows in result.extra_sheets.items():
