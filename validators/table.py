@@ -65,10 +65,14 @@ class SheetTable:
         cls, title: str, headers: Sequence[Any], rows: Iterable[Sequence[Any]], **options: Any
     ) -> SheetTable:
         """Build a table from rows of cells; each row is padded or cut to the headers."""
-        builder = ColumnBuilder(len(headers))
-        for row in rows:
-            builder.append(row)
-        return cls(title=title, headers=list(headers), columns=builder.finish(), **options)
+        if isinstance(rows, list | tuple):
+            columns = _columns_of_row_list(rows, len(headers))
+        else:
+            builder = ColumnBuilder(len(headers))
+            for row in rows:
+                builder.append(row)
+            columns = builder.finish()
+        return cls(title=title, headers=list(headers), columns=columns, **options)
 
     @property
     def row_count(self) -> int:
@@ -151,6 +155,44 @@ class ColumnBuilder:
             self._texts[index] = {}
             columns.append(array)
         return columns
+
+
+# Rows transposed at once by _columns_of_row_list: large enough to make the
+# per-chunk overhead negligible, small enough that the transposed tuples of
+# one chunk stay a few MB even for wide sheets.
+_ROW_LIST_CHUNK = 32_768
+
+
+def _columns_of_row_list(rows: Sequence[Sequence[Any]], width: int) -> list[np.ndarray]:
+    """Return the columns of rows that are all in memory, sharing equal texts per column.
+
+    ``ColumnBuilder`` does the same for rows that arrive one by one. Here a
+    chunk of rows is transposed with one ``zip``, which avoids a Python call
+    per row, and each column's cells go straight into its final array.
+    """
+    count = len(rows)
+    columns = [np.empty(count, dtype=object) for _ in range(width)]
+    texts: list[dict[str, str]] = [{} for _ in range(width)]
+    for start in range(0, count, _ROW_LIST_CHUNK):
+        chunk = _fit_rows(rows[start : start + _ROW_LIST_CHUNK], width)
+        stop = start + len(chunk)
+        transposed = zip(*chunk, strict=True)
+        for array, shared, values in zip(columns, texts, transposed, strict=True):
+            share = shared.setdefault
+            array[start:stop] = [
+                share(value, value) if type(value) is str else value for value in values
+            ]
+    return columns
+
+
+def _fit_rows(rows: Sequence[Sequence[Any]], width: int) -> Sequence[Sequence[Any]]:
+    """Pad rows shorter than ``width`` with None and cut longer ones, as ColumnBuilder does."""
+    if all(length == width for length in set(map(len, rows))):
+        return rows
+    return [
+        row if len(row) == width else list(row[:width]) + [None] * (width - len(row))
+        for row in rows
+    ]
 
 
 def object_column(values: Iterable[Any]) -> np.ndarray:
