@@ -25,6 +25,12 @@ from validators.normalize import (
     is_blank,
     normalize_column,
 )
+from validators.normalize.numbers import (
+    _bulk_float,
+    _read_csv_column,
+    _read_floats_as_csv,
+    _to_numeric,
+)
 from validators.normalize.urls import _normalized_url
 
 INVALID = object()  # expected outcome: invalid, value missing
@@ -248,6 +254,77 @@ def test_number_batch_with_misplaced_commas():
     assert result.values.iloc[4999] == 4999.0
     assert result.invalid.iloc[-1]
     assert int(result.invalid.sum()) == 1
+
+
+def _numbers_with(faults: list, count: int = 2000) -> pd.Series:
+    """Return plain whole numbers 0..count-1 with ``faults`` spread between them."""
+    cells: list = [str(number) for number in range(count)]
+    step = count // (len(faults) + 1)
+    for offset, fault in enumerate(faults, start=1):
+        cells[offset * step] = fault
+    return pd.Series(cells, dtype=object)
+
+
+def test_number_batch_with_faulty_lines():
+    faults = ["abc", "未定額", "12x", "nan", "inf", "-inf", "TRUE", "-", "円", "1\x1f2", "1-2"]
+    series = _numbers_with(faults)
+    result = normalize_column(series, "number")
+    faulty = series.isin(faults)
+    assert result.invalid[faulty].all()
+    assert not result.invalid[~faulty].any()
+    expected = pd.to_numeric(series[~faulty]).astype(float)
+    assert result.values[~faulty].tolist() == expected.tolist()
+
+
+def test_number_batch_with_carriage_return():
+    series = _numbers_with(["¥\r100", "abc"])
+    result = normalize_column(series, "number")
+    position = series.tolist().index("¥\r100")
+    assert result.values.iloc[position] == 100.0
+    assert int(result.invalid.sum()) == 1
+
+
+def test_number_batch_with_non_ascii_digits():
+    # Arabic-Indic digits keep their form under NFKC; float() reads them.
+    series = _numbers_with(["٣", "٣٤", "abc"])
+    result = normalize_column(series, "number")
+    values = dict(zip(series.tolist(), result.values.tolist(), strict=True))
+    assert values["٣"] == 3.0
+    assert values["٣٤"] == 34.0
+    assert int(result.invalid.sum()) == 1
+
+
+def test_number_batch_with_long_plus_number():
+    """A long number with "+" is read by whichever converter reads its whole column.
+
+    pandas 3.1's C reader rounds "+2310680533962272097" one unit in the last
+    place away from pd.to_numeric. The C reader reads a column of plain
+    numbers, and to_numeric gives every value of a column with a faulty cell.
+    """
+    plus = "+2310680533962272097"
+    plain = _numbers_with([plus, "+5", "1e+5"]).tolist()
+    faulty = _numbers_with([plus, "+5", "1e+5", "abc"]).tolist()
+    read = _read_csv_column("\n".join(plain), len(plain))
+    assert _bulk_float(plain)[plain.index(plus)] == read[plain.index(plus)]
+    assert _bulk_float(faulty)[faulty.index(plus)] == _to_numeric(faulty)[faulty.index(plus)]
+    assert _bulk_float(faulty)[faulty.index("+5")] == 5.0
+    assert _bulk_float(faulty)[faulty.index("1e+5")] == 100000.0
+
+
+def test_number_fast_path_matches_to_numeric():
+    """Lines read by the C reader get the value pd.to_numeric gives them."""
+    rng = random.Random(3)
+    texts = [
+        f"{rng.choice(['', '-', ' '])}{rng.randint(0, 10**18)}.{rng.randint(0, 999)}e{rng.randint(-30, 30)}"
+        for _ in range(3000)
+    ]
+    texts += ["abc", "-0", "0.1", "00012", "\t7", "1e400", "1e-400"]
+    expected = _to_numeric(texts)
+    expected[~np.isfinite(expected)] = np.nan
+    assert _read_floats_as_csv(texts) is not None  # the C reader, not to_numeric as a whole
+    numbers = _bulk_float(texts)
+    assert np.array_equal(numbers, expected, equal_nan=True)
+    assert np.array_equal(np.signbit(numbers), np.signbit(expected))
 
 
 # --- percent --------------------------------------------------------------

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+import string
 from decimal import Decimal
 
 import numpy as np
@@ -17,6 +18,8 @@ from validators.normalize.core import (
     Cells,
     Parsed,
     apply_distinct,
+    byte_classes,
+    byte_table,
     nfkc,
     transform_joined,
 )
@@ -161,27 +164,102 @@ def _bulk_float(texts: list[str]) -> np.ndarray:
     """Convert texts to float64, NaN where a text is not a plain number."""
     numbers = _read_floats_as_csv(texts)
     if numbers is None:
-        # Not float(): it would also read "1_000".
-        values = np.array(texts, dtype=object)
-        numbers = pd.to_numeric(values, errors="coerce").astype(np.float64)
+        numbers = _to_numeric(texts)
     # "nan" and "inf" go to the strict parser, which rejects them.
     numbers[~np.isfinite(numbers)] = np.nan
     return numbers
 
 
+def _to_numeric(texts: list[str]) -> np.ndarray:
+    # Not float(): it would also read "1_000".
+    values = np.array(texts, dtype=object)
+    return pd.to_numeric(values, errors="coerce").astype(np.float64)
+
+
+# Byte flags for _lines_to_set_aside. The C reader and pd.to_numeric read
+# lines of digits, ".", "e", "E", "-" and ASCII spaces alike. With any other
+# byte in a line (a letter, a non-ASCII character, a control character),
+# to_numeric returns NaN or inf, checked with pandas 3.1 for every character
+# below U+3000. For some numbers with a "+" and 18 or more digits, the C
+# reader of pandas 3.1 returns a float one unit in the last place away from
+# to_numeric's result, so "+" has a flag of its own.
+_NOT_NUMBER_BYTE = 1
+_PLUS_BYTE = 2
+_DIGIT_BYTE = 4
+_NUMBER_BYTE_FLAGS = byte_classes(
+    ~byte_table(string.digits + ".eE-+ \t\x0b\x0c\n"),
+    byte_table("+"),
+    byte_table(string.digits),
+)
+# The C reader's input line in place of a set-aside line. The reader accepts
+# it, and its result is replaced afterwards.
+_PLACEHOLDER = "inf"
+
+
 def _read_floats_as_csv(texts: list[str]) -> np.ndarray | None:
     """Parse all texts with pandas' C CSV reader, one value per line.
 
-    It is about three times faster than float() per value. Return None when
-    a value is not a plain number or could break the one-value-per-line layout.
+    It is about three times faster than float() per value. When every text
+    is a plain number, the reader reads them all. Otherwise the lines that
+    the reader would reject or read differently from pd.to_numeric are set
+    aside (see _lines_to_set_aside) and converted with to_numeric, so each
+    value is the one to_numeric gives for the whole column. Return None
+    when a text contains a line break, or when a line that looked plain
+    still fails ("1-2"), and the caller then converts all texts with
+    to_numeric.
     """
     joined = "\n".join(texts)
-    if not texts or "\r" in joined or "\x1f" in joined or joined.count("\n") != len(texts) - 1:
+    if not texts or "\r" in joined or joined.count("\n") != len(texts) - 1:
         return None
-    # The reader turns a column of TRUE/FALSE (any case) into 1.0 and 0.0, and
-    # that cannot be switched off. Plain numbers contain none of these letters.
-    if any(letter in joined for letter in "tTfF"):
+    aside = _lines_to_set_aside(joined)
+    if len(aside):
+        lines = list(texts)
+        for position in aside.tolist():
+            lines[position] = _PLACEHOLDER
+        joined = "\n".join(lines)
+
+    numbers = _read_csv_column(joined, len(texts))
+    if numbers is None:
         return None
+    if len(aside):
+        # The sentinel makes to_numeric return floats even when every other
+        # text is an integer, as it does when it converts the whole column:
+        # "-0" stays -0.0 instead of becoming the integer 0.
+        converted = _to_numeric([*(texts[position] for position in aside.tolist()), "x"])
+        numbers[aside] = converted[:-1]
+    return numbers
+
+
+def _lines_to_set_aside(joined: str) -> np.ndarray:
+    """Return the indexes of the lines of ``joined`` that the C reader must not parse.
+
+    These are lines with a byte outside a plain number and lines without a
+    digit ("", "-", "e"). When there is such a line, lines with a "+" are
+    set aside too, since to_numeric then gives the value of every line. In
+    a column of plain numbers only, the reader reads the "+" lines as well.
+    """
+    data = np.frombuffer(joined.encode("utf-8", "surrogatepass"), dtype=np.uint8)
+    breaks = np.flatnonzero(data == ord("\n"))
+    starts = np.concatenate(([0], breaks + 1))
+    ends = np.append(breaks, len(data))
+
+    # The flags of each line: all flags of its bytes combined. A segment of
+    # reduceat runs up to the next start given, so a filled line's segment
+    # also covers the line breaks of the empty lines after it, which carry
+    # no flag.
+    filled = ends > starts
+    line_flags = np.zeros(len(starts), dtype=np.uint8)
+    if filled.any():
+        line_flags[filled] = np.bitwise_or.reduceat(_NUMBER_BYTE_FLAGS[data], starts[filled])
+
+    aside = ((line_flags & _NOT_NUMBER_BYTE) != 0) | ((line_flags & _DIGIT_BYTE) == 0)
+    if aside.any():
+        aside |= (line_flags & _PLUS_BYTE) != 0
+    return np.flatnonzero(aside)
+
+
+def _read_csv_column(joined: str, count: int) -> np.ndarray | None:
+    """Read one float per line with pandas' C reader; None when a line does not parse."""
     try:
         frame = pd.read_csv(
             io.StringIO(joined),
@@ -196,7 +274,7 @@ def _read_floats_as_csv(texts: list[str]) -> np.ndarray | None:
         )
     except (ValueError, pd.errors.ParserError):
         return None
-    if len(frame) != len(texts):
+    if len(frame) != count:
         return None
     return frame["value"].to_numpy(dtype=np.float64, copy=True)
 
