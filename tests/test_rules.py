@@ -256,3 +256,40 @@ def test_summary_counts():
         1, 1, 1,
     )  # fmt: skip
     assert summary["findings_by_code"] == {"invalid_number": 1, "next_step_overdue": 1}
+
+
+KEY_DESIGN = """\
+version: 1
+sheet: {key_column: deal_id, stage_column: stage}
+properties:
+  - {name: deal_id, label: 案件ID, required: true, blank_values: ["-"]}
+  - {name: dealname, label: 案件名}
+  - {name: stage, label: ステージ}
+pipelines:
+  - {id: p, label: P, stages: [{id: s, label: S}]}
+"""
+
+
+def test_first_column_blank_value_is_missing():
+    rows = [["D-1", "a"], ["-", "b"], ["  ", "c"], [None, None]]
+    table = SheetTable.from_rows("案件", ["案件ID", "案件名"], rows)
+    result = validate(table, load_design_text(KEY_DESIGN), AS_OF)
+    missing = [f.row for f in result.findings if f.code.value == "missing_required"]
+    assert missing == [3, 4]
+    assert result.summary["blank_rows"] == 1
+
+
+@pytest.mark.parametrize("blank_row", [False, True])
+def test_large_sheet_first_column_blank_cells(blank_row):
+    """Above 20,000 rows a column of distinct texts is not hashed: each cell is its own value."""
+    rows = [[f"D-{number}", f"案件 {number}"] for number in range(25_000)]
+    for position in range(0, 25_000, 1000):
+        rows[position][0] = " "
+    if blank_row:
+        rows[1] = [None, ""]
+    table = SheetTable.from_rows("案件", ["案件ID", "案件名"], rows)
+    result = validate(table, load_design_text(KEY_DESIGN), AS_OF)
+    missing = [f.row for f in result.findings if f.code.value == "missing_required"]
+    assert missing == [position + 2 for position in range(0, 25_000, 1000)]
+    assert result.summary["blank_rows"] == int(blank_row)
+    assert result.values["deal_id"].notna().sum() == 25_000 - 25 - int(blank_row)

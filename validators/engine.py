@@ -17,7 +17,14 @@ from validators.context import RuleContext
 from validators.design import Design
 from validators.findings import Code, Finding, Severity
 from validators.headers import Binding, bind_columns
-from validators.normalize import Normalized, OptionSpec, is_blank, normalize_column
+from validators.normalize import (
+    Normalized,
+    OptionSpec,
+    is_blank,
+    normalize_prepared,
+    prepare_column,
+)
+from validators.normalize.core import ColumnCells, with_blank_values
 from validators.scoring import grade_rows, score_rows
 from validators.table import ManagedColumn, SheetTable
 
@@ -75,7 +82,7 @@ def validate(
     """
     binding = bind_columns(table, design)
     all_rows = pd.RangeIndex(table.row_count)
-    blank = _blank_rows(table, binding, all_rows)
+    blank, first_column = _blank_rows(table, design, binding, all_rows)
     index = all_rows[~blank.to_numpy()]
 
     kept = None if len(index) == len(all_rows) else index.to_numpy()
@@ -83,8 +90,12 @@ def validate(
         name: _raw_cells(table.columns[column.index], kept, index)
         for name, column in binding.by_property.items()
     }
+    # The blank check prepared the first column for its property. Without
+    # blank rows that covers the same cells, so normalising reuses it.
+    prepared = first_column if kept is None else None
     values = {
-        name: _normalize(design, name, series, table.time_zone) for name, series in raw.items()
+        name: _normalize(design, name, series, table.time_zone, prepared)
+        for name, series in raw.items()
     }
     ctx = RuleContext(table, design, binding, pd.Timestamp(as_of), index, raw, values)
     ctx.findings.extend(binding.findings)
@@ -133,20 +144,46 @@ def validate(
     return result
 
 
-def _blank_rows(table: SheetTable, binding: Binding, all_rows: pd.RangeIndex) -> pd.Series:
-    """Return True for rows whose user cells are all blank."""
+@dataclass(frozen=True)
+class _PreparedColumn:
+    """A column that prepare_column has split for the property bound to it."""
+
+    property_name: str
+    cells: ColumnCells
+
+
+def _blank_rows(
+    table: SheetTable, design: Design, binding: Binding, all_rows: pd.RangeIndex
+) -> tuple[pd.Series, _PreparedColumn | None]:
+    """Return True for rows whose user cells are all blank, and the prepared first column.
+
+    The first column is prepared as normalising its property prepares it,
+    so that _normalize can reuse the work. The second value is None when
+    the first column is bound to no property.
+    """
+    properties = {column.index: name for name, column in binding.by_property.items()}
+    blank = np.ones(len(all_rows), dtype=bool)
+    first_column = None
     # Each column is checked only on the rows still blank so far. In a real
     # sheet that set shrinks to the few empty rows after the first column.
-    blank = np.ones(len(all_rows), dtype=bool)
     for column in binding.columns:
         candidates = np.flatnonzero(blank)
         if not len(candidates):
             break
         cells = table.columns[column.index]
+        name = properties.get(column.index)
+        if len(candidates) == len(all_rows) and name is not None:
+            series = pd.Series(cells, dtype=object, copy=False)
+            prepared = prepare_column(series, design.property(name).type)
+            first_column = _PreparedColumn(name, prepared)
+            # A copy: expand may return prepared.empty itself, which the
+            # checks of the next columns must not overwrite.
+            blank = np.array(prepared.distinct.expand(prepared.empty, True), dtype=bool)
+            continue
         if len(candidates) < len(all_rows):
             cells = cells[candidates]
         blank[candidates] = is_blank(pd.Series(cells, dtype=object, copy=False)).to_numpy()
-    return pd.Series(blank, index=all_rows)
+    return pd.Series(blank, index=all_rows), first_column
 
 
 def _raw_cells(cells: np.ndarray, kept: np.ndarray | None, index: pd.Index) -> pd.Series:
@@ -156,16 +193,23 @@ def _raw_cells(cells: np.ndarray, kept: np.ndarray | None, index: pd.Index) -> p
     return pd.Series(cells[kept], index=index, dtype=object, copy=False)
 
 
-def _normalize(design: Design, name: str, series: pd.Series, time_zone: str) -> Normalized:
+def _normalize(
+    design: Design,
+    name: str,
+    series: pd.Series,
+    time_zone: str,
+    prepared: _PreparedColumn | None = None,
+) -> Normalized:
+    """Normalise a property's cells, reusing ``prepared`` when it is this property's column."""
     prop = design.property(name)
     options = [OptionSpec(o.value, o.label, tuple(o.aliases)) for o in prop.options]
-    return normalize_column(
-        series,
-        prop.type,
-        options=options,
-        blank_values=prop.blank_values,
-        time_zone=time_zone,
-    )
+    if prepared is None or prepared.property_name != name:
+        column = prepare_column(series, prop.type, prop.blank_values)
+    elif prop.blank_values:
+        column = with_blank_values(prepared.cells, prop.blank_values)
+    else:
+        column = prepared.cells
+    return normalize_prepared(column, series.index, prop.type, options=options, time_zone=time_zone)
 
 
 def _check_missing_columns(ctx: RuleContext) -> None:

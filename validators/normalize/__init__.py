@@ -20,6 +20,7 @@ from validators.normalize.core import (
     MAX_DISTINCT_SHARE,
     MAX_DISTINCT_SHARE_FOR_TEXT,
     Cells,
+    ColumnCells,
     Normalized,
     OptionSpec,
     Parsed,
@@ -50,6 +51,8 @@ __all__ = [
     "email_match_key",
     "is_blank",
     "normalize_column",
+    "normalize_prepared",
+    "prepare_column",
 ]
 
 # The property types of the design file; each has a parser here.
@@ -85,8 +88,34 @@ def normalize_column(
     """
     if kind not in KINDS:
         raise ValueError(f"unknown property type {kind!r}; expected one of {sorted(KINDS)}")
+    column = prepare_column(series, kind, blank_values)
+    return normalize_prepared(
+        column, series.index, kind, options=options, time_zone=time_zone, phone_region=phone_region
+    )
+
+
+def prepare_column(
+    series: pd.Series, kind: str, blank_values: Collection[str] | None = ()
+) -> ColumnCells:
+    """Split a column into distinct values and flag empty cells as normalize_column does for ``kind``."""
     share = MAX_DISTINCT_SHARE_FOR_TEXT if kind == "text" else MAX_DISTINCT_SHARE
-    column = prepare(series, blank_values, share)
+    return prepare(series, blank_values, share)
+
+
+def normalize_prepared(
+    column: ColumnCells,
+    index: pd.Index,
+    kind: str,
+    *,
+    options: Sequence[OptionSpec] = (),
+    time_zone: str = "Asia/Tokyo",
+    phone_region: str = "JP",
+) -> Normalized:
+    """Normalise a column that prepare_column has split, one result per entry of ``index``.
+
+    ``index`` labels the cells in the order of ``column.distinct.codes``.
+    The other arguments are those of normalize_column.
+    """
     pending = ~column.empty & ~column.formula_error
     parsed = _parse(
         column.cells.subset(pending),
@@ -106,7 +135,6 @@ def normalize_column(
         invalid[pending] = parsed.invalid
 
     expand = column.distinct.expand
-    index = series.index
     result_values = pd.Series(
         expand(values, _missing_value(values.dtype)), index=index, dtype=values.dtype
     )

@@ -520,10 +520,17 @@ def prepare(
     if "#" in SEPARATOR.join(texts.tolist()):
         is_error = map(FORMULA_ERRORS.__contains__, texts)
         formula_error[textual] = np.fromiter(is_error, bool, len(texts))
+    column = ColumnCells(distinct, cells, empty, formula_error)
     if blank_values:
-        empty |= _matches_blank_values(cells.text, blank_values)
-        formula_error &= ~empty
-    return ColumnCells(distinct, cells, empty, formula_error)
+        return with_blank_values(column, blank_values)
+    return column
+
+
+def with_blank_values(column: ColumnCells, blank_values: Collection[str]) -> ColumnCells:
+    """Return a copy of ``column`` that also flags the cells equal to a blank value as empty."""
+    empty = column.empty | _matches_blank_values(column.cells.text, blank_values)
+    formula_error = column.formula_error & ~empty
+    return ColumnCells(column.distinct, column.cells, empty, formula_error)
 
 
 def _matches_blank_values(texts: np.ndarray, blank_values: Collection[str]) -> np.ndarray:
