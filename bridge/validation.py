@@ -54,15 +54,7 @@ def today_in(time_zone: str) -> dt.date:
 def build_writeback(result: ValidationResult, lang: str) -> WriteBack:
     """Turn a validation result into managed column values and cell marks."""
     rows = result.rows
-    by_row = result.findings_by_row()
-    texts: list[str] = []
-    for sheet_row in rows["sheet_row"]:
-        lines = [
-            f"{finding.column}: {finding_text(finding, lang)}" if finding.column
-            else finding_text(finding, lang)
-            for finding in by_row.get(int(sheet_row), [])
-        ]  # fmt: skip
-        texts.append("\n".join(lines)[:MAX_CELL_TEXT])
+    texts, marks = _finding_texts(result, lang)
 
     columns: dict[ManagedColumn, list[Any]] = {
         ManagedColumn.STATUS: [status_text(status, lang) for status in rows["status"]],
@@ -73,36 +65,59 @@ def build_writeback(result: ValidationResult, lang: str) -> WriteBack:
     hidden: set[ManagedColumn] = set()
     design = result.design
     if not design.sheet.stage_entered_column:
-        columns[ManagedColumn.STAGE_ENTERED] = [
-            None if pd.isna(date) else date.strftime("%Y-%m-%d") for date in rows["stage_entered"]
-        ]
+        columns[ManagedColumn.STAGE_ENTERED] = _date_texts(rows["stage_entered"])
         columns[ManagedColumn.STAGE_SEEN] = [_text_or_blank(stage) for stage in rows["stage"]]
         hidden.add(ManagedColumn.STAGE_SEEN)
     if not design.sheet.key_column:
         columns[ManagedColumn.ROW_KEY] = [_text_or_blank(key) for key in rows["row_key"]]
 
-    return WriteBack(columns=columns, lang=lang, marks=_marks(result, lang), hidden=hidden)
+    return WriteBack(columns=columns, lang=lang, marks=marks, hidden=hidden)
 
 
-def _marks(result: ValidationResult, lang: str) -> list[CellMark]:
-    """Return one highlight per user cell with findings; errors win over warnings."""
-    by_cell: dict[tuple[int, int], list[Any]] = {}
+def _finding_texts(result: ValidationResult, lang: str) -> tuple[list[str], list[CellMark]]:
+    """Return the findings column's text per row and one highlight per user cell with findings.
+
+    Each finding's message is formatted once and used in both. In a cell's
+    highlight, errors win over warnings.
+    """
+    first_row = result.table.first_data_row
+    lines: dict[int, list[str]] = {}
+    by_cell: dict[tuple[int, int], list[tuple[Severity, str]]] = {}
     column_index = {column.letter: column.index for column in result.binding.columns}
-    header_row = result.table.header_row
-    for finding in result.findings:
-        if finding.row is None or finding.row <= header_row or finding.column_letter is None:
-            continue
-        index = column_index.get(finding.column_letter)
-        if index is None:
-            continue
-        by_cell.setdefault((finding.row - header_row - 1, index), []).append(finding)
 
+    for finding in result.findings:
+        if finding.row is None or finding.row < first_row:
+            continue
+        text = finding_text(finding, lang)
+        position = finding.row - first_row
+        line = f"{finding.column}: {text}" if finding.column else text
+        lines.setdefault(position, []).append(line)
+        index = column_index.get(finding.column_letter) if finding.column_letter else None
+        if index is not None:
+            by_cell.setdefault((position, index), []).append((finding.severity, text))
+
+    texts = [
+        "\n".join(lines[position])[:MAX_CELL_TEXT] if position in lines else ""
+        for position in range(len(result.rows))
+    ]
     marks = []
-    for (position, index), findings in by_cell.items():
-        has_error = any(finding.severity is Severity.ERROR for finding in findings)
-        note = "\n".join(finding_text(finding, lang) for finding in findings)
+    for (position, index), notes in by_cell.items():
+        has_error = any(severity is Severity.ERROR for severity, _ in notes)
+        note = notes[0][1] if len(notes) == 1 else "\n".join(text for _, text in notes)
         marks.append(CellMark(position, index, "error" if has_error else "warning", note))
-    return marks
+    return texts, marks
+
+
+def _date_texts(dates: pd.Series) -> list[str | None]:
+    """Return each date as YYYY-MM-DD, one text object per distinct date."""
+    known: dict[Any, str | None] = {}
+    texts = []
+    for date in dates:
+        text = known.get(date)
+        if text is None and date not in known:
+            text = known[date] = None if pd.isna(date) else date.strftime("%Y-%m-%d")
+        texts.append(text)
+    return texts
 
 
 def report_dict(result: ValidationResult, lang: str) -> dict[str, Any]:

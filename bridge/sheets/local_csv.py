@@ -10,7 +10,7 @@ import re
 from collections.abc import Iterable, Iterator
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from bridge.errors import EncodingUnknownError, UnreadableFileError
 from bridge.sheets.local_grid import build_table
@@ -28,58 +28,61 @@ CSV_ENCODINGS = ("utf-8-sig", "utf-8", "cp932")
 _UNSAFE_FILE_NAME = re.compile(r'[\\/:*?"<>|\x00-\x1f]')
 
 
-def csv_encoding(path: Path, data: bytes) -> str:
-    """Return the first of UTF-8 with BOM, UTF-8 and cp932 that decodes ``data``.
+def csv_encoding(path: Path) -> str:
+    """Return the first of UTF-8 with BOM, UTF-8 and cp932 that decodes the file.
 
-    The check decodes a chunk at a time and keeps no text, so a large file
-    costs no second copy of itself. Raises EncodingUnknownError when none
-    decodes or the data holds NUL characters (UTF-16 and binary files).
+    The check reads and decodes a chunk at a time and keeps no text, so a
+    large file is never held whole. Raises EncodingUnknownError when none
+    decodes or the file holds NUL characters (UTF-16 and binary files), and
+    UnreadableFileError when the file cannot be read.
     """
-    if b"\x00" in data:
-        raise EncodingUnknownError(path, CSV_ENCODINGS)
-    encodings = ("utf-8-sig",) if data.startswith(codecs.BOM_UTF8) else CSV_ENCODINGS[1:]
+    with _open_binary(path) as handle:
+        bom = handle.read(len(codecs.BOM_UTF8)) == codecs.BOM_UTF8
+    encodings = ("utf-8-sig",) if bom else CSV_ENCODINGS[1:]
     for encoding in encodings:
-        if _decodes(data, encoding):
+        if _decodes(path, encoding):
             logger.debug("Decoded %s as %s", path, encoding)
             return encoding
     raise EncodingUnknownError(path, CSV_ENCODINGS)
 
 
-def _decodes(data: bytes, encoding: str, chunk: int = 1 << 20) -> bool:
+def _decodes(path: Path, encoding: str, chunk: int = 1 << 20) -> bool:
     decoder = codecs.getincrementaldecoder(encoding)()
-    view = memoryview(data)
-    try:
-        for start in range(0, len(data), chunk):
-            decoder.decode(view[start : start + chunk])
-        decoder.decode(b"", final=True)
-    except UnicodeDecodeError:
-        return False
+    with _open_binary(path) as handle:
+        try:
+            while data := handle.read(chunk):
+                if b"\x00" in data:
+                    raise EncodingUnknownError(path, CSV_ENCODINGS)
+                decoder.decode(data)
+            decoder.decode(b"", final=True)
+        except UnicodeDecodeError:
+            return False
     return True
 
 
-def read_csv_bytes(path: Path) -> bytes:
+def _open_binary(path: Path) -> BinaryIO:
     try:
-        return path.read_bytes()
+        return path.open("rb")
     except OSError as error:
         raise UnreadableFileError(path, error.strerror or str(error)) from error
 
 
-def iter_csv_rows(path: Path, data: bytes) -> Iterator[list[str]]:
-    """Yield each row of the .csv file's ``data`` as strings, empty cells as ""."""
-    encoding = csv_encoding(path, data)
+def iter_csv_rows(path: Path) -> Iterator[list[str]]:
+    """Yield each row of a .csv file as strings, empty cells as ""."""
+    encoding = csv_encoding(path)
 
     # newline="" leaves CR, LF and CRLF to the csv module, which also keeps
     # line breaks inside quoted cells.
-    text = io.TextIOWrapper(io.BytesIO(data), encoding=encoding, newline="")
-    try:
-        yield from csv.reader(text)
-    except csv.Error as error:
-        raise UnreadableFileError(path, f"invalid CSV ({error})") from error
+    with io.TextIOWrapper(_open_binary(path), encoding=encoding, newline="") as text:
+        try:
+            yield from csv.reader(text)
+        except csv.Error as error:
+            raise UnreadableFileError(path, f"invalid CSV ({error})") from error
 
 
 def read_csv_grid(path: Path) -> list[list[str]]:
     """Return every row of a .csv file as strings, empty cells as ""."""
-    return list(iter_csv_rows(path, read_csv_bytes(path)))
+    return list(iter_csv_rows(path))
 
 
 def find_managed_by_header(headers: list[Any]) -> dict[ManagedColumn, int]:
@@ -131,17 +134,15 @@ def read_csv_table(path: Path, *, header_row: int, locale: str, time_zone: str) 
     Empty cells become None, every other cell stays the exact string of the
     file. The rows are read as a stream into the table's columns.
     """
-    data = read_csv_bytes(path)
     table = build_table(
         path,
         path.stem,
-        iter_csv_rows(path, data),
+        iter_csv_rows(path),
         header_row=header_row,
         managed=lambda headers: find_managed_by_header(_blank_as_none(headers)),
         locale=locale,
         time_zone=time_zone,
     )
-    del data
     table.headers = _blank_as_none(table.headers)
     for column in table.columns:
         column[column == ""] = None
@@ -222,7 +223,10 @@ def write_csv_file(path: Path, rows: Iterable[list[Any]]) -> None:
     def write(temporary: Path) -> None:
         with temporary.open("w", encoding="utf-8-sig", newline="") as handle:
             writer = csv.writer(handle, lineterminator="\r\n")
-            writer.writerows([format_csv_value(value) for value in row] for row in rows)
+            writer.writerows(
+                [value if type(value) is str else format_csv_value(value) for value in row]
+                for row in rows
+            )
 
     replace_atomically(path, write)
 
@@ -238,8 +242,7 @@ def write_csv_result(table: SheetTable, source: Path, output: Path, result: Writ
     User cells keep their exact text. The file is re-encoded as UTF-8 with BOM
     and CRLF, and cell marks are dropped because .csv cannot show them.
     """
-    data = read_csv_bytes(source)
-    write_csv_file(output, rows_with_managed_columns(iter_csv_rows(source, data), table, result))
+    write_csv_file(output, rows_with_managed_columns(iter_csv_rows(source), table, result))
     logger.info("Wrote %d managed columns to %s", len(result.columns), output)
 
     for name, rows in result.extra_sheets.items():
