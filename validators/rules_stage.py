@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -13,41 +14,72 @@ from validators.findings import Code, Severity
 from validators.headers import header_key, map_distinct
 
 
+@dataclass
+class _Stages:
+    """Per row: stage id, closed end, unknown-stage flag and suggested stage label."""
+
+    ids: np.ndarray
+    closed: np.ndarray
+    unknown: np.ndarray
+    suggestions: np.ndarray
+
+    @classmethod
+    def unresolved(cls, count: int) -> _Stages:
+        return cls(
+            np.full(count, None, dtype=object),
+            np.full(count, None, dtype=object),
+            np.zeros(count, dtype=bool),
+            np.full(count, None, dtype=object),
+        )
+
+
 def resolve_stages(ctx: RuleContext) -> None:
     """Set ``pipeline_ids``, ``stage_ids`` and ``closed`` and report unknown values."""
     design = ctx.design
     pipeline_ids = _resolve_pipelines(ctx)
     stage_name = design.sheet.stage_column
     stage_text = ctx.normalized(stage_name)
-    if stage_text is None:
-        stage_text = pd.Series(None, index=ctx.index, dtype=object)
+    stages = _Stages.unresolved(len(ctx.index))
 
-    stage_ids = pd.Series(None, index=ctx.index, dtype=object)
-    closed = pd.Series(None, index=ctx.index, dtype=object)
-    unknown = pd.Series(False, index=ctx.index)
-    suggestions = pd.Series(None, index=ctx.index, dtype=object)
+    # Without a stage column every row's stage is unknown, and no cell names one.
+    if stage_text is not None:
+        pipelines = pipeline_ids.to_numpy(dtype=object)
+        texts = stage_text.to_numpy(dtype=object)
+        for pipeline in design.pipelines:
+            in_pipeline = pipelines == pipeline.id
+            if in_pipeline.any():
+                _resolve_in_pipeline(pipeline, in_pipeline, texts, stages)
 
-    for pipeline in design.pipelines:
-        in_pipeline = pipeline_ids == pipeline.id
-        if not in_pipeline.any():
-            continue
-        lookup = _stage_lookup(pipeline)
-        keys = map_distinct(stage_text[in_pipeline], header_key)
-        found = keys.map(lookup)
-        stage_ids[in_pipeline] = found
-        closed[in_pipeline] = found.map(
-            {stage.id: stage.closed for stage in pipeline.stages}, na_action="ignore"
-        )
-        missing = found.isna() & stage_text[in_pipeline].notna()
-        unknown[missing[missing].index] = True
-        labels = [stage.label for stage in pipeline.stages]
-        for position in missing[missing].index:
-            suggestions.at[position] = _closest(str(stage_text.at[position]), labels)
+    ctx.pipeline_ids = pipeline_ids
+    ctx.stage_ids = pd.Series(stages.ids, index=ctx.index, dtype=object)
+    ctx.closed = pd.Series(stages.closed, index=ctx.index, dtype=object)
+    suggestions = pd.Series(stages.suggestions, index=ctx.index, dtype=object)
+    ctx.emit(stages.unknown, stage_name, Code.UNKNOWN_STAGE, Severity.ERROR, None, suggestions)
 
-    stage_ids = stage_ids.where(stage_ids.notna(), None)
-    closed = closed.where(closed.notna(), None)
-    ctx.pipeline_ids, ctx.stage_ids, ctx.closed = pipeline_ids, stage_ids, closed
-    ctx.emit(unknown, stage_name, Code.UNKNOWN_STAGE, Severity.ERROR, None, suggestions)
+
+def _resolve_in_pipeline(
+    pipeline: Pipeline, in_pipeline: np.ndarray, texts: np.ndarray, stages: _Stages
+) -> None:
+    """Fill ``stages`` for the rows of one pipeline from their stage texts."""
+    # Each distinct text is looked up once. Code -1 is a blank cell, and
+    # the None after the distinct results is its result.
+    codes, distinct_texts = pd.factorize(texts[in_pipeline], use_na_sentinel=True)
+    lookup = _stage_lookup(pipeline)
+    found = np.array(
+        [*(lookup.get(header_key(text)) for text in distinct_texts), None], dtype=object
+    )
+    closed_by_stage = {stage.id: stage.closed for stage in pipeline.stages}
+    ends = np.array([closed_by_stage.get(stage_id) for stage_id in found], dtype=object)
+    stages.ids[in_pipeline] = found[codes]
+    stages.closed[in_pipeline] = ends[codes]
+
+    unresolved = np.array([stage_id is None for stage_id in found], dtype=bool)
+    missing = np.zeros(len(texts), dtype=bool)
+    missing[in_pipeline] = unresolved[codes] & (codes >= 0)
+    stages.unknown |= missing
+    labels = [stage.label for stage in pipeline.stages]
+    missing_texts = [str(text) for text in texts[missing].tolist()]
+    stages.suggestions[missing] = _closest_each(missing_texts, labels)
 
 
 def _resolve_pipelines(ctx: RuleContext) -> pd.Series:
@@ -66,10 +98,12 @@ def _resolve_pipelines(ctx: RuleContext) -> pd.Series:
     unknown = found.isna() & text.notna()
 
     labels = [pipeline.label for pipeline in design.pipelines]
-    suggestions = pd.Series(None, index=ctx.index, dtype=object)
-    for position in unknown[unknown].index:
-        suggestions.at[position] = _closest(str(text.at[position]), labels)
-    ctx.emit(unknown, column_name, Code.UNKNOWN_PIPELINE, Severity.ERROR, None, suggestions)
+    flags = unknown.to_numpy()
+    suggestions = np.full(len(flags), None, dtype=object)
+    unknown_texts = [str(value) for value in text.to_numpy(dtype=object)[flags].tolist()]
+    suggestions[flags] = _closest_each(unknown_texts, labels)
+    suggested = pd.Series(suggestions, index=ctx.index, dtype=object)
+    ctx.emit(unknown, column_name, Code.UNKNOWN_PIPELINE, Severity.ERROR, None, suggested)
 
     # A blank pipeline cell falls back to the first pipeline; the required
     # check reports the blank cell when the design requires it.
@@ -88,6 +122,12 @@ def _stage_lookup(pipeline: Pipeline) -> dict[str, str]:
 def _closest(text: str, labels: list[str]) -> str | None:
     matches = difflib.get_close_matches(text, labels, n=1, cutoff=0.4)
     return matches[0] if matches else None
+
+
+def _closest_each(texts: list[str], labels: list[str]) -> list[str | None]:
+    """Return the closest label of each text, matching each distinct text once."""
+    closest = {text: _closest(text, labels) for text in dict.fromkeys(texts)}
+    return [closest[text] for text in texts]
 
 
 def check_stage_requirements(ctx: RuleContext) -> None:
