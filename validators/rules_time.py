@@ -69,11 +69,16 @@ def stage_entered_dates(
 
     # NOTE: without a stage-entered column the bridge keeps its own date: it
     # can only know when a run first saw the stage, not when the deal moved.
+    open_slot = entered.isna() & ctx.stage_ids.notna()
+    if not (previous_stage or previous_entered):
+        # No earlier run: every open slot is a stage seen for the first time.
+        entered[open_slot] = ctx.as_of
+        source[open_slot] = "first_seen"
+        return entered, source
     previous_stages = pd.Series(previous_stage, dtype=object).reindex(ctx.index)
     previous_dates = pd.to_datetime(
         pd.Series(previous_entered, dtype=object).reindex(ctx.index), errors="coerce"
     )
-    open_slot = entered.isna() & ctx.stage_ids.notna()
     same_stage = previous_stages.eq(ctx.stage_ids) & previous_dates.notna()
 
     kept = open_slot & same_stage
@@ -88,6 +93,12 @@ def stage_entered_dates(
 def check_stale(ctx: RuleContext, entered: pd.Series) -> None:
     """Report open deals that have stayed longer than their stage's max_days."""
     assert ctx.stage_ids is not None and ctx.pipeline_ids is not None
+    if not any(
+        stage.max_days is not None and not stage.is_closed
+        for pipeline in ctx.design.pipelines
+        for stage in pipeline.stages
+    ):
+        return  # no stage has a day limit
     days = _days_since(ctx, entered)
     flagged = pd.Series(False, index=ctx.index)
     limits = pd.Series(np.nan, index=ctx.index)
