@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 from validators.context import RuleContext
@@ -16,10 +17,10 @@ def check_duplicate_keys(ctx: RuleContext) -> None:
     name = ctx.design.sheet.key_column
     if not name or ctx.column(name) is None:
         return
-    keys = ctx.normalized(name)
-    present = keys.notna()
-    duplicated = present & keys.duplicated(keep=False)
-    _emit_with_rows(ctx, name, keys, duplicated, Code.DUPLICATE_KEY)
+    codes = _key_codes(ctx.normalized(name))
+    counts = np.bincount(codes[codes >= 0])
+    duplicated = (codes >= 0) & (np.append(counts, 0)[codes] > 1)
+    _emit_with_rows(ctx, name, codes, duplicated, Code.DUPLICATE_KEY)
 
 
 def check_duplicate_records(ctx: RuleContext) -> None:
@@ -29,9 +30,10 @@ def check_duplicate_records(ctx: RuleContext) -> None:
         if not prop.unique or prop.name == key_name or ctx.column(prop.name) is None:
             continue
         match_keys = match_key(prop, ctx.normalized(prop.name))
-        present = match_keys.notna() & (match_keys != "")
-        later = present & match_keys.duplicated(keep="first")
-        _emit_with_rows(ctx, prop.name, match_keys, later, Code.DUPLICATE_RECORD)
+        present = (match_keys.notna() & (match_keys != "")).to_numpy()
+        codes = _key_codes(match_keys)
+        later = present & pd.Series(codes).duplicated(keep="first").to_numpy()
+        _emit_with_rows(ctx, prop.name, codes, later, Code.DUPLICATE_RECORD)
 
 
 def match_key(prop: Property, values: pd.Series) -> pd.Series:
@@ -48,23 +50,33 @@ def match_key(prop: Property, values: pd.Series) -> pd.Series:
 MAX_ROWS_LISTED = 5  # other rows named in one message; more are summarised as "…"
 
 
+def _key_codes(keys: pd.Series) -> np.ndarray:
+    """Return one integer per row that is equal for equal keys, -1 for a missing key."""
+    codes, _distinct = pd.factorize(keys.to_numpy(dtype=object), use_na_sentinel=True)
+    return codes
+
+
 def _emit_with_rows(
-    ctx: RuleContext, name: str, keys: pd.Series, flagged: pd.Series, code: Code
+    ctx: RuleContext, name: str, codes: np.ndarray, flagged: np.ndarray, code: Code
 ) -> None:
-    """Emit findings that name the other rows sharing the same key."""
+    """Emit findings that name the other rows sharing the same key (``codes`` from _key_codes)."""
     if not flagged.any():
         return
-    flagged_keys = keys[flagged]
-    shared = keys[keys.isin(set(flagged_keys))]
-    counts = shared.value_counts().to_dict()
-    rows_by_key: dict[object, list[int]] = {}
-    for position, key in zip(shared.index.tolist(), shared.tolist(), strict=True):
+    positions = ctx.index.to_numpy()
+    counts = np.bincount(codes[codes >= 0])
+
+    # The first rows of each flagged key, in row order: one more than a
+    # message lists, since a row leaves itself out of its own message.
+    shared = np.flatnonzero(np.isin(codes, codes[flagged]))
+    rows_by_key: dict[int, list[int]] = {}
+    for position, key in zip(positions[shared].tolist(), codes[shared].tolist(), strict=True):
         rows = rows_by_key.setdefault(key, [])
         if len(rows) <= MAX_ROWS_LISTED:
             rows.append(ctx.table.sheet_row(position))
 
     params = []
-    for position, key in zip(flagged_keys.index.tolist(), flagged_keys.tolist(), strict=True):
+    flagged_rows = zip(positions[flagged].tolist(), codes[flagged].tolist(), strict=True)
+    for position, key in flagged_rows:
         own = ctx.table.sheet_row(position)
         others = [row for row in rows_by_key[key] if row != own][:MAX_ROWS_LISTED]
         text = ", ".join(str(row) for row in others)
