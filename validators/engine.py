@@ -7,6 +7,7 @@ import uuid
 from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from operator import attrgetter
 from typing import Any
 
 import numpy as np
@@ -361,59 +362,80 @@ def _row_table(
     scores: pd.Series,
     grades: pd.Series,
 ) -> pd.DataFrame:
-    # Row status by position: "error" wins over "warning", which wins over "ok".
     first_row = ctx.table.first_data_row
-    status_array = np.full(len(all_rows), "ok", dtype=object)
-    for finding in ctx.findings:
+    status = _row_status(ctx.findings, first_row, blank.to_numpy())
+    complete = len(ctx.index) == len(all_rows)
+
+    def on_all_rows(series: pd.Series, dtype: Any = None) -> pd.Series:
+        # Blank rows get what reindex fills in: NaN, or NaT for dates.
+        if not complete:
+            series = series.reindex(all_rows)
+        return pd.Series(series.to_numpy(), index=all_rows, dtype=dtype or series.dtype, copy=False)
+
+    columns = {
+        "sheet_row": pd.Series(all_rows.to_numpy() + first_row, index=all_rows),
+        "row_key": on_all_rows(row_keys, object),
+        "pipeline": on_all_rows(ctx.pipeline_ids, object),
+        "stage": on_all_rows(ctx.stage_ids, object),
+        "closed": on_all_rows(ctx.closed),
+        "owner": (
+            on_all_rows(owners, object)
+            if owners is not None
+            else pd.Series(None, index=all_rows, dtype=object)
+        ),
+        "status": pd.Series(status, index=all_rows, dtype=object, copy=False),
+        "score": on_all_rows(scores),
+        "grade": on_all_rows(grades),
+        "stage_entered": on_all_rows(entered),
+        "stage_entered_source": on_all_rows(source),
+    }
+    return pd.DataFrame(columns, index=all_rows, copy=False)
+
+
+def _row_status(findings: list[Finding], first_row: int, blank: np.ndarray) -> np.ndarray:
+    """Return each row's status: "error" wins over "warning", which wins over "ok"."""
+    warned: list[int] = []
+    failed: list[int] = []
+    for finding in findings:
         if finding.row is None or finding.row < first_row:
             continue
-        position = finding.row - first_row
-        if status_array[position] != "error":
-            status_array[position] = finding.severity.value
-    status_array[blank.to_numpy()] = "blank"
+        rows = failed if finding.severity is Severity.ERROR else warned
+        rows.append(finding.row - first_row)
 
-    sheet_rows = pd.Series(all_rows.to_numpy() + first_row, index=all_rows)
-    status = pd.Series(status_array, index=all_rows, dtype=object)
-
-    rows = pd.DataFrame(
-        {
-            "sheet_row": sheet_rows,
-            "row_key": row_keys.reindex(all_rows),
-            "pipeline": ctx.pipeline_ids.reindex(all_rows),
-            "stage": ctx.stage_ids.reindex(all_rows),
-            "closed": ctx.closed.reindex(all_rows),
-            "owner": owners.reindex(all_rows) if owners is not None else None,
-            "status": status,
-            "score": scores.reindex(all_rows),
-            "grade": grades.reindex(all_rows),
-            "stage_entered": entered.reindex(all_rows),
-            "stage_entered_source": source.reindex(all_rows),
-        },
-        index=all_rows,
-        copy=False,
-    )
-    return rows.astype({"row_key": object, "pipeline": object, "stage": object, "owner": object})
+    status = np.full(len(blank), "ok", dtype=object)
+    status[warned] = "warning"
+    status[failed] = "error"
+    status[blank] = "blank"
+    return status
 
 
 def summarize(result: ValidationResult) -> dict[str, Any]:
     """Return the counts the CLI, the API and the sidebar show."""
     rows = result.rows
-    checked = rows[rows["status"] != "blank"]
-    by_code = Counter(finding.code.value for finding in result.findings)
-    by_severity = Counter(finding.severity.value for finding in result.findings)
-    grades = checked["grade"].dropna().value_counts()
+    status = rows["status"].to_numpy(dtype=object)
+    statuses = Counter(status.tolist())
+    by_code = Counter(map(attrgetter("code"), result.findings))
+    by_severity = Counter(map(attrgetter("severity"), result.findings))
     return {
         "as_of": result.as_of.isoformat(),
         "sheet": result.table.title,
         "rows_total": int(len(rows)),
-        "rows_checked": int(len(checked)),
-        "blank_rows": int((rows["status"] == "blank").sum()),
-        "rows_with_errors": int((checked["status"] == "error").sum()),
-        "rows_with_warnings": int((checked["status"] == "warning").sum()),
-        "rows_ok": int((checked["status"] == "ok").sum()),
-        "errors": int(by_severity.get("error", 0)),
-        "warnings": int(by_severity.get("warning", 0)),
-        "findings_by_code": dict(sorted(by_code.items())),
-        "grades": {str(grade): int(count) for grade, count in grades.items()},
+        "rows_checked": int(len(rows) - statuses["blank"]),
+        "blank_rows": int(statuses["blank"]),
+        "rows_with_errors": int(statuses["error"]),
+        "rows_with_warnings": int(statuses["warning"]),
+        "rows_ok": int(statuses["ok"]),
+        "errors": int(by_severity.get(Severity.ERROR, 0)),
+        "warnings": int(by_severity.get(Severity.WARNING, 0)),
+        "findings_by_code": dict(sorted((code.value, count) for code, count in by_code.items())),
+        "grades": _grade_counts(rows["grade"].to_numpy(dtype=object)[status != "blank"]),
         "new_row_keys": result.new_row_keys,
     }
+
+
+def _grade_counts(grades: np.ndarray) -> dict[str, int]:
+    """Return the rows per grade, most frequent first; rows without a grade are left out."""
+    if all(grade is None for grade in grades.tolist()):
+        return {}  # no scoring, or no row with a score
+    counts = pd.Series(grades, dtype=object).dropna().value_counts()
+    return {str(grade): int(count) for grade, count in counts.items()}
