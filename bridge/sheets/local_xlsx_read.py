@@ -86,11 +86,10 @@ def read_xlsx_table(
     # by a script) has no cached value and reads as None.
     workbook = open_workbook(path, data_only=True)
     worksheet = select_sheet(workbook, path, sheet)
-    grid = [list(row) for row in worksheet.iter_rows(values_only=True)]
     table = build_table(
         path,
         worksheet.title,
-        grid,
+        worksheet.iter_rows(values_only=True),
         header_row=header_row,
         managed=find_managed_by_name(workbook, worksheet),
         locale=locale,
