@@ -13,7 +13,7 @@ import pytest
 
 from benchmarks import compare, sheets_calls, sync, validation
 from benchmarks.__main__ import main as run_all
-from benchmarks.generate import AS_OF, HEADERS, generate, parse_size
+from benchmarks.generate import AS_OF, HEADERS, generate, parse_size, write_csv
 from validators.engine import validate
 from validators.findings import Code
 
@@ -87,6 +87,22 @@ def test_validation_measure_here():
     assert len(run.seconds) == 2
     assert run.findings > 0
     assert run.peak_mb >= run.generate_mb > 0
+
+
+def test_validation_from_csv_reads_the_same_rows(tmp_path):
+    # The .csv path reads back what was generated (as text) and finds the
+    # cell faults again; only score_dropped needs the generator's history.
+    sheet = generate(300, seed=7, fault_rate=0.05)
+    path = write_csv(sheet.table, tmp_path / "sheet.csv")
+
+    run = validation.measure_here(300, repeats=1, seed=7, fault_rate=0.05, csv_path=path)
+    generated = validation.measure_here(300, repeats=1, seed=7, fault_rate=0.05)
+
+    assert run.source == "csv"
+    assert run.read_seconds is not None
+    assert run.rows == 300
+    assert run.columns == 30
+    assert 0 < run.findings < generated.findings
 
 
 def test_compare_rows_faults_are_independent_count():
