@@ -25,6 +25,12 @@ from validators.normalize import (
     is_blank,
     normalize_column,
 )
+from validators.normalize.dates import (
+    _FAST_FORMATS,
+    FORMAT_SAMPLE_SIZE,
+    _parse_format,
+    _sampled_formats,
+)
 from validators.normalize.numbers import (
     _bulk_float,
     _read_csv_column,
@@ -486,6 +492,58 @@ def test_date_batch_matches_single_cells():
             assert together.empty.iloc[position], raw
         else:
             assert together.values.iloc[position] == expected, raw
+
+
+def _formats_of_every_sample_text(texts: np.ndarray) -> list[str]:
+    """Return the fast formats of a sample as found by trying every format on every text."""
+    sample = texts[:: len(texts) // FORMAT_SAMPLE_SIZE][:FORMAT_SAMPLE_SIZE]
+    unmatched = np.ones(len(sample), dtype=bool)
+    matches = []
+    for format_ in _FAST_FORMATS:
+        matched = _parse_format(sample[unmatched], format_).notna()
+        if matched.any():
+            matches.append((int(matched.sum()), format_))
+            unmatched[np.flatnonzero(unmatched)[matched]] = False
+            if not unmatched.any():
+                break
+    return [format_ for _count, format_ in sorted(matches, key=lambda match: -match[0])]
+
+
+SAMPLE_TEXTS = [
+    "2024-13-45",
+    "2024-02-30",
+    "来週",
+    "today",
+    "now",
+    "Today",
+    "2024-04-01t10:00:00",
+    "2024-04-01 10:00",
+    "2024/4/1",
+    "2024.04.01",
+    "2024年4月1日",
+    "٢٠٢٤-٠٤-٠١",
+    "2024-04-01T10:00:00+09:00",
+    "2024-04-01T10:00:00.5",
+    "--04-01",
+    "-2024-04-01",
+    "20240401",
+]
+
+
+@pytest.mark.parametrize("separator", ["-", "/"])
+@pytest.mark.parametrize("odd", SAMPLE_TEXTS)
+def test_sampled_formats_skip_only_impossible(odd, separator):
+    """Skipping texts that lack a format's separators picks the same formats."""
+    dates = [f"{year}{separator}{month:02d}{separator}{day:02d}" for year in (2021, 2022)
+             for month in range(1, 13) for day in range(1, 29)]  # fmt: skip
+    for offset in range(0, 100, 7):
+        texts = np.array(dates[:offset] + [odd] * 5 + dates[offset:], dtype=object)
+        assert _sampled_formats(texts) == _formats_of_every_sample_text(texts)
+
+
+def test_sampled_formats_of_mixed_column():
+    texts = np.array((SAMPLE_TEXTS * 40)[:600], dtype=object)
+    assert _sampled_formats(texts) == _formats_of_every_sample_text(texts)
 
 
 def test_date_in_other_time_zone():

@@ -396,13 +396,44 @@ def _sampled_formats(texts: np.ndarray) -> list[str]:
     unmatched = np.ones(len(sample), dtype=bool)
     matches: list[tuple[int, str]] = []
     for format_ in _FAST_FORMATS:
-        matched = _parse_format(sample[unmatched], format_).notna()
+        # A call to pandas costs far more than the check, and in a column
+        # with a few invalid values most formats have no candidate left.
+        candidates = np.flatnonzero(unmatched)
+        candidates = candidates[_may_parse(sample[candidates], format_)]
+        if not len(candidates):
+            continue
+        matched = _parse_format(sample[candidates], format_).notna()
         if matched.any():
             matches.append((int(matched.sum()), format_))
-            unmatched[np.flatnonzero(unmatched)[matched]] = False
+            unmatched[candidates[matched]] = False
             if not unmatched.any():
                 break
     return [format_ for _count, format_ in sorted(matches, key=lambda match: -match[0])]
+
+
+# Texts that pandas' to_datetime reads as the current time whatever the format.
+_ANY_FORMAT_TEXTS = frozenset({"now", "today"})
+
+
+def _may_parse(texts: np.ndarray, format_: str) -> np.ndarray:
+    """Return False for the texts that to_datetime cannot parse in ``format_``.
+
+    pandas (3.1) tries its ISO 8601 parser, which compares each separator
+    of the format with the text. Then it tries a regular expression, in
+    which each character outside the directives matches itself, ignoring
+    case, and whitespace matches any whitespace. So a text that lacks one
+    of those characters does not parse, unless pandas reads it whatever
+    the format.
+    """
+    literals = re.sub(r"%.|\s", "", format_).lower()
+    return np.fromiter(
+        (
+            text in _ANY_FORMAT_TEXTS or all(literal in text.lower() for literal in literals)
+            for text in texts.tolist()
+        ),
+        dtype=bool,
+        count=len(texts),
+    )
 
 
 def _checked(value: dt.datetime) -> np.datetime64:
