@@ -293,3 +293,13 @@ def test_large_sheet_first_column_blank_cells(blank_row):
     assert missing == [position + 2 for position in range(0, 25_000, 1000)]
     assert result.summary["blank_rows"] == int(blank_row)
     assert result.values["deal_id"].notna().sum() == 25_000 - 25 - int(blank_row)
+
+
+def test_row_table_columns_accept_writes():
+    result = run([good_row(), good_row(案件ID="D-2", 会社名="B", メール="b@x.jp")])
+    for name in result.rows.columns:
+        column = result.rows[name]
+        column.iloc[0] = column.iloc[1]
+    keys = result.rows["row_key"]
+    keys.iloc[0] = "changed"
+    assert result.values["deal_id"].iloc[0] == "D-1"

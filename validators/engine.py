@@ -247,8 +247,13 @@ def _row_keys(ctx: RuleContext, new_key: Callable[[], str]) -> tuple[pd.Series, 
     if key_name:
         keys = ctx.normalized(key_name)
         if keys is None:
-            keys = pd.Series(None, index=ctx.index, dtype=object)
-        return keys.astype(object).where(keys.notna(), None), 0
+            return pd.Series(None, index=ctx.index, dtype=object), 0
+        missing = keys.isna().to_numpy()
+        if not missing.any():
+            return keys.astype(object), 0
+        values = keys.to_numpy(dtype=object, copy=True)
+        values[missing] = None
+        return pd.Series(values, index=keys.index, dtype=object, copy=False), 0
 
     stored = ctx.table.managed_values(ManagedColumn.ROW_KEY)
     keys = pd.Series(None, index=ctx.index, dtype=object)
@@ -368,9 +373,9 @@ def _row_table(
 
     def on_all_rows(series: pd.Series, dtype: Any = None) -> pd.Series:
         # Blank rows get what reindex fills in: NaN, or NaT for dates.
-        if not complete:
-            series = series.reindex(all_rows)
-        return pd.Series(series.to_numpy(), index=all_rows, dtype=dtype or series.dtype, copy=False)
+        # set_axis shares the data, copied only when someone writes to it.
+        series = series.set_axis(all_rows) if complete else series.reindex(all_rows)
+        return series if dtype is None else series.astype(dtype)
 
     columns = {
         "sheet_row": pd.Series(all_rows.to_numpy() + first_row, index=all_rows),

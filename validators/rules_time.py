@@ -70,6 +70,8 @@ def stage_entered_dates(
     # NOTE: without a stage-entered column the bridge keeps its own date: it
     # can only know when a run first saw the stage, not when the deal moved.
     open_slot = entered.isna() & ctx.stage_ids.notna()
+    if not open_slot.any():
+        return entered, source
     if not (previous_stage or previous_entered):
         # No earlier run: every open slot is a stage seen for the first time.
         entered[open_slot] = ctx.as_of
