@@ -1,6 +1,7 @@
 """Extract message ids from the code and merge them into the .po catalogs.
 
-Run after adding or changing a user-facing text:
+Run after adding or changing a user-facing text, a command-line help text
+included:
 
     python scripts/update_catalogs.py
 
@@ -47,8 +48,19 @@ def merge(template: Catalog, lang: str) -> None:
         write_po(handle, catalog, omit_header=False, no_location=True, width=100)
 
 
+def add_help_texts(template: Catalog) -> None:
+    """Add the help texts of the command line, which click reads from the commands."""
+    from bridge.cli import cli
+    from bridge.cli.help_text import help_texts
+
+    for text in help_texts(cli):
+        if text not in template:
+            template.add(text)
+
+
 def main() -> int:
     template = extract()
+    add_help_texts(template)
     for lang in ("ja", "en"):
         merge(template, lang)
     return 0

@@ -10,6 +10,7 @@ from typing import Any
 
 import click
 
+from bridge.cli.help_text import TranslatedGroup
 from bridge.error_messages import error_message
 from bridge.errors import BridgeError, DesignFileError
 from bridge.i18n import environment_language, normalize_language
@@ -20,7 +21,7 @@ EXIT_FINDINGS = 1  # the run worked and some row has an error
 EXIT_USAGE = 2  # wrong arguments or unusable input
 
 
-@click.group()
+@click.group(cls=TranslatedGroup)
 @click.option("-v", "--verbose", count=True, help="Log more detail to stderr (-vv for debug).")
 def cli(verbose: int) -> None:
     """Validate deal sheets against a pipeline design and migrate them to HubSpot."""

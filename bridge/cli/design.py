@@ -43,6 +43,7 @@ DESIGN_OPTION = click.option(
 )
 LANG_OPTION = click.option(
     "--lang",
+    is_eager=True,  # read before --help, so that the help page follows it
     type=click.Choice(["ja", "en"]),
     help="Language of messages. Default: the design's locale.",
 )

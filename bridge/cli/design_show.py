@@ -29,6 +29,7 @@ WRITTEN_TEXT = N_("Design diagram written to {path}")
 )
 @click.option(
     "--lang",
+    is_eager=True,  # read before --help, so that the help page follows it
     type=click.Choice(["ja", "en"]),
     help="Language of the labels. Default: the design's locale.",
 )

@@ -21,7 +21,10 @@ from bridge.validation import load_design
 
 TAB_OPTION = click.option("--tab", help="Design tab title. Default: 設計, else Design.")
 LANG_OPTION = click.option(
-    "--lang", type=click.Choice(["ja", "en"]), help="Language of messages. Default: ja."
+    "--lang",
+    is_eager=True,  # read before --help, so that the help page follows it
+    type=click.Choice(["ja", "en"]),
+    help="Language of messages. Default: ja.",
 )
 
 

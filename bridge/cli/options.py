@@ -23,6 +23,7 @@ sheet_option = click.option(
 )
 lang_option = click.option(
     "--lang",
+    is_eager=True,  # read before --help, so that the help page follows it
     type=click.Choice(["ja", "en"]),
     help="Language of messages. Default: the design's locale.",
 )

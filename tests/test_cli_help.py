@@ -1,0 +1,102 @@
+"""Command-line help pages in Japanese and English."""
+
+from __future__ import annotations
+
+import pytest
+from click.testing import CliRunner
+
+from bridge.cli import cli
+from bridge.cli.help_text import HELP_OPTION_TEXT, _walk, help_texts
+from bridge.i18n import gettext
+from tests.test_catalogs import catalog
+
+COMMANDS = [
+    [name for name in context.split(" ") if name]
+    for context in ("", "validate", "kpi", "serve", "design", "design show", "design check",
+                    "design push", "design pull", "design export", "design import", "sync",
+                    "sync plan", "sync run", "sync status", "sync verify")
+]  # fmt: skip
+
+
+def help_page(args: list[str], locale: str) -> str:
+    env = {"LANG": locale, "LC_ALL": None, "LC_MESSAGES": None}
+    result = CliRunner().invoke(cli, [*args, "--help"], env=env, prog_name="bridge")
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+def command_at(args: list[str]):
+    command = cli
+    for name in args:
+        command = command.commands[name]
+    return command
+
+
+def test_every_command_is_listed_here():
+    listed = {" ".join(args) for args in COMMANDS}
+    walked = set()
+
+    def collect(command, path):
+        walked.add(" ".join(path))
+        for name, sub in getattr(command, "commands", {}).items():
+            collect(sub, [*path, name])
+
+    collect(cli, [])
+    assert walked == listed
+
+
+def test_every_help_text_has_japanese():
+    japanese = {message.id: message.string for message in catalog("ja") if message.id}
+    texts = [*help_texts(cli), HELP_OPTION_TEXT]
+    missing = [text for text in texts if not japanese.get(text)]
+    assert len(texts) > 40
+    assert missing == [], "run scripts/update_catalogs.py and translate these"
+
+
+@pytest.mark.parametrize("args", COMMANDS, ids=lambda args: " ".join(args) or "bridge")
+def test_japanese_help_page(args):
+    page = help_page(args, "ja_JP.UTF-8")
+    command = command_at(args)
+
+    assert page.startswith("使い方: bridge")
+    assert "オプション:" in page
+    assert "Options:" not in page
+    assert gettext("ja", HELP_OPTION_TEXT) in page
+    # Each option's help starts with its translation's first words; the
+    # English text is gone (click may wrap either over several lines).
+    for param in command.params:
+        text = getattr(param, "help", None)
+        if text:
+            assert gettext("ja", text)[:8] in page, text
+            assert text[:30] not in page, text
+
+
+@pytest.mark.parametrize("args", COMMANDS, ids=lambda args: " ".join(args) or "bridge")
+def test_english_help_page_after_japanese(args):
+    help_page(args, "ja_JP.UTF-8")  # the swapped texts are put back afterwards
+    page = help_page(args, "en_US.UTF-8")
+
+    assert page.startswith("Usage: bridge")
+    assert "Options:" in page
+    assert HELP_OPTION_TEXT in page
+    assert "使い方" not in page
+
+
+def test_defaults_and_subcommands_in_japanese():
+    page = help_page(["validate"], "ja_JP.UTF-8")
+    assert "[既定:" in page  # click may wrap the label's value to the next line
+    assert "[default" not in page
+
+    group_page = help_page(["sync"], "ja_JP.UTF-8")
+    assert "コマンド:" in group_page
+    assert gettext("ja", command_at(["sync", "run"]).help)[:10] in group_page
+
+
+def test_lang_option_before_help_wins():
+    page = help_page(["validate", "--lang", "en"], "ja_JP.UTF-8")
+    assert page.startswith("Usage: bridge validate")
+
+
+def test_walk_reaches_nested_commands():
+    names = {command.name for command in _walk(cli)}
+    assert {"validate", "design", "show", "sync", "run"} <= names
