@@ -24,7 +24,10 @@ from validators.normalize import (
     email_match_key,
     is_blank,
     normalize_column,
+    normalize_prepared,
+    prepare_column,
 )
+from validators.normalize.core import prepare
 from validators.normalize.dates import (
     _FAST_FORMATS,
     FORMAT_SAMPLE_SIZE,
@@ -492,6 +495,32 @@ def test_date_batch_matches_single_cells():
             assert together.empty.iloc[position], raw
         else:
             assert together.values.iloc[position] == expected, raw
+
+
+@pytest.mark.parametrize("kind", ["text", "number", "currency"])
+def test_unique_texts_skip_hashing_alike(kind):
+    """A small column of texts gives the same result with or without hashing."""
+    texts = [f"{number}" for number in range(3000)]
+    # Repeats and variants away from the sampled positions (every 30th text).
+    texts[31] = texts[32] = " 17 "
+    texts[61] = "#REF!"
+    texts[62] = "-"
+    texts[91] = "+2310680533962272097"
+    texts[92] = "abc"
+    texts[121] = "\u3000"
+    series = pd.Series(texts, index=range(5, 3005), dtype=object)
+    fast = normalize_column(series, kind, blank_values=["-"])
+    hashed = prepare(series, ["-"], 0.0)
+    assert not hashed.distinct.identity
+    expected = normalize_prepared(hashed, series.index, kind)
+    for field in ("values", "empty", "invalid", "formula_error"):
+        pd.testing.assert_series_equal(getattr(fast, field), getattr(expected, field))
+    assert prepare_column(series, kind).distinct.identity
+
+
+def test_unique_texts_with_repeats_hashed():
+    series = pd.Series([f"{number % 50}" for number in range(3000)], dtype=object)
+    assert not prepare_column(series, "text").distinct.identity
 
 
 def _formats_of_every_sample_text(texts: np.ndarray) -> list[str]:

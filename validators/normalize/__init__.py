@@ -99,7 +99,14 @@ def prepare_column(
 ) -> ColumnCells:
     """Split a column into distinct values and flag empty cells as normalize_column does for ``kind``."""
     share = MAX_DISTINCT_SHARE_FOR_TEXT if kind == "text" else MAX_DISTINCT_SHARE
-    return prepare(series, blank_values, share)
+    return prepare(
+        series, blank_values, share, skip_unique_texts=kind in _KINDS_READING_EACH_TEXT_ALONE
+    )
+
+
+# Kinds whose parser gives a text the same value whatever the column's other
+# texts are. A date column is not one: its sample of texts picks the formats.
+_KINDS_READING_EACH_TEXT_ALONE = frozenset({"text", "number", "currency"})
 
 
 def normalize_prepared(

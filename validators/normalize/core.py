@@ -383,16 +383,27 @@ class Distinct:
     costs time, so it only happens when a random sample suggests that the
     distinct values are at most ``max_distinct_share`` of the cells.
     Otherwise every non-missing cell counts as its own value. The sample is
-    random because sorted sheets keep repeats next to each other.
+    random because sorted sheets keep repeats next to each other. Columns
+    of at most 4 * SAMPLE_SIZE cells are always hashed, unless
+    ``skip_unique_texts`` allows _looks_unique_texts to rule it out.
     """
 
     SAMPLE_SIZE = 5_000
+    # Texts that _looks_unique_texts checks for repeats.
+    SMALL_SAMPLE_SIZE = 100
 
-    def __init__(self, series: pd.Series, max_distinct_share: float = 0.7):
+    def __init__(
+        self,
+        series: pd.Series,
+        max_distinct_share: float = 0.7,
+        *,
+        skip_unique_texts: bool = False,
+    ):
         values = series.to_numpy(dtype=object)
         # True when every cell is its own distinct value, in order.
         self.identity = False
-        if self._estimated_distinct_share(values) > max_distinct_share:
+        unique = skip_unique_texts and self._looks_unique_texts(values)
+        if unique or self._estimated_distinct_share(values) > max_distinct_share:
             missing = pd.isna(values)
             if missing.any():
                 codes = np.full(len(values), -1, dtype=np.intp)
@@ -405,6 +416,22 @@ class Distinct:
         else:
             codes, self.values = _factorize(values)
         self.codes = codes
+
+    def _looks_unique_texts(self, values: np.ndarray) -> bool:
+        """Return True for a small column of texts whose sample has no repeated text.
+
+        Hashing such a column (ids, names, amounts) costs more than it saves.
+        Equal texts normalise alike whether or not they were merged, so the
+        result does not depend on this guess. Larger columns are sampled by
+        _estimated_distinct_share instead.
+        """
+        count = len(values)
+        if count <= self.SMALL_SAMPLE_SIZE or count > 4 * self.SAMPLE_SIZE:
+            return False
+        sample = values[:: count // self.SMALL_SAMPLE_SIZE].tolist()
+        if len(set(sample)) < len(sample):
+            return False
+        return infer_dtype(values, skipna=True) == "string"
 
     def _estimated_distinct_share(self, values: np.ndarray) -> float:
         """Estimate distinct values / cells from the repeats in a random sample.
@@ -503,9 +530,16 @@ def prepare(
     series: pd.Series,
     blank_values: Collection[str] | None = None,
     max_distinct_share: float = MAX_DISTINCT_SHARE,
+    *,
+    skip_unique_texts: bool = False,
 ) -> ColumnCells:
-    """Split a column into distinct values and flag the empty and formula-error ones."""
-    distinct = Distinct(series, max_distinct_share)
+    """Split a column into distinct values and flag the empty and formula-error ones.
+
+    ``skip_unique_texts`` lets a small column of texts without repeats skip
+    hashing (see Distinct). Only kinds whose parser reads each text on its
+    own, whatever the other texts, may allow it.
+    """
+    distinct = Distinct(series, max_distinct_share, skip_unique_texts=skip_unique_texts)
     cells = Cells(distinct.values)
     empty = np.zeros(len(cells), dtype=bool)
     formula_error = np.zeros(len(cells), dtype=bool)
