@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from click.testing import CliRunner
 
 from bridge.cli import cli
-from bridge.cli.help_text import HELP_OPTION_TEXT, _walk, help_texts
+from bridge.cli.help_text import HELP_OPTION_TEXT, _walk, help_texts, wrap_by_display_width
 from bridge.i18n import gettext
 from tests.test_catalogs import catalog
 
@@ -100,3 +102,31 @@ def test_lang_option_before_help_wins():
 def test_walk_reaches_nested_commands():
     names = {command.name for command in _walk(cli)}
     assert {"validate", "design", "show", "sync", "run"} <= names
+
+
+def display_width(text: str) -> int:
+    import unicodedata
+
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+
+@pytest.mark.parametrize("width", [10, 24, 50])
+def test_wrapping_by_display_width(width):
+    text = (
+        "この実行を行ごとに記録し（ステージ、スコア、評価）、ステージ開始日の判定に"
+        "以前の記録を使います。データベース: DATABASE_URL、なければ bridge.db。"
+    )
+    lines = wrap_by_display_width(text, width)
+
+    assert len(lines) > 1
+    # A line passes the width only by closing marks (at most two in a row
+    # here), or when it is one ASCII word too long for any line.
+    too_wide = [line for line in lines if display_width(line) > width + 4]
+    assert all(re.fullmatch(r"[\x21-\x7e]+\W?", line) for line in too_wide), too_wide
+    assert "".join(lines).replace(" ", "") == text.replace(" ", "")
+    assert not any(line[0] in "、。）" for line in lines)
+
+
+def test_japanese_help_lines_fit_the_terminal():
+    page = help_page(["validate"], "ja_JP.UTF-8")
+    assert max(display_width(line) for line in page.splitlines()) <= 82

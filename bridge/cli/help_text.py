@@ -10,11 +10,14 @@ them from the commands with ``help_texts``.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import re
+import unicodedata
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
 
 import click
+from click.formatting import term_len
 
 from bridge.i18n import N_, environment_language, gettext, normalize_language
 
@@ -29,6 +32,7 @@ _CLICK_LINES = {
 }
 _DEFAULT_LABEL = N_("default:")
 _REQUIRED_LABEL = N_("required")
+_REQUIRED_RE = re.compile(r"(?<=[\[ ])required(?=\])")  # "[required]", "[x>=1; required]"
 
 
 def help_language(ctx: click.Context) -> str:
@@ -69,6 +73,8 @@ def _walk(command: click.Command) -> Iterator[click.Command]:
 class TranslatedHelp:
     """Mixin for click commands: render the help page in the user's language."""
 
+    context_class: type[click.Context]
+
     def format_help(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         lang = help_language(ctx)
         start = len(formatter.buffer)
@@ -90,7 +96,7 @@ def translate_click_phrases(page: str, lang: str) -> str:
     page = "\n".join(lines)
     # Click may wrap a label over two lines, but never inside "[default:".
     page = page.replace("[default:", "[" + gettext(lang, _DEFAULT_LABEL))
-    return page.replace("[required]", "[" + gettext(lang, _REQUIRED_LABEL) + "]")
+    return _REQUIRED_RE.sub(gettext(lang, _REQUIRED_LABEL), page)
 
 
 @contextmanager
@@ -118,12 +124,105 @@ def _translated_texts(command: click.Command, ctx: click.Context, lang: str) -> 
                 item.short_help = short
 
 
+class WideTextHelpFormatter(click.HelpFormatter):
+    """Wrap help text that holds East Asian wide characters by display width.
+
+    Click wraps at spaces and counts characters, but Japanese has no spaces
+    between words and each wide character takes two columns, so its lines
+    would run twice as wide as the terminal. Text with wide characters is
+    wrapped here instead: a line may break at a space or between two wide
+    characters, never before closing punctuation such as 、 or ）.
+    """
+
+    def write_dl(
+        self, rows: Sequence[tuple[str, str]], col_max: int = 30, col_spacing: int = 2
+    ) -> None:
+        rows = list(rows)
+        if not any(_has_wide(text) for _, text in rows):
+            super().write_dl(rows, col_max, col_spacing)
+            return
+
+        first_column = min(max(term_len(term) for term, _ in rows), col_max) + col_spacing
+        text_width = max(self.width - first_column - 2, 10)
+        indent = " " * self.current_indent
+        hanging = " " * (first_column + self.current_indent)
+        for term, text in rows:
+            self.write(indent + term)
+            if term_len(term) <= first_column - col_spacing:
+                self.write(" " * (first_column - term_len(term)))
+            else:
+                self.write("\n" + hanging)
+            lines = wrap_by_display_width(text, text_width) or [""]
+            self.write(lines[0] + "\n")
+            for line in lines[1:]:
+                self.write(hanging + line + "\n")
+
+    def write_text(self, text: str) -> None:
+        if not _has_wide(text):
+            super().write_text(text)
+            return
+        indent = " " * self.current_indent
+        width = max(self.width - self.current_indent, 10)
+        for line in wrap_by_display_width(text, width):
+            self.write(indent + line + "\n")
+
+
+# A space run, a run of narrow characters (one ASCII word), or one other character.
+_TOKEN_RE = re.compile(r"\s+|[\x21-\x7e]+|.")
+# Characters that must not begin a line (Japanese line-breaking rules, in part).
+_NO_LINE_START = set(
+    "、。，．,.）」』】〕〉》ー・：；！？!?:;)]%ぁぃぅぇぉっゃゅょァィゥェォッャュョ"
+)
+
+
+def wrap_by_display_width(text: str, width: int) -> list[str]:
+    """Return ``text`` in lines of at most ``width`` terminal columns.
+
+    A wide character takes two columns. A closing punctuation mark or small
+    kana stays on its line even when that passes the width.
+    """
+    lines: list[str] = []
+    line, used, space = "", 0, False
+    for token in _TOKEN_RE.findall(text):
+        if token.isspace():
+            space = bool(line)
+            continue
+        size = _display_width(token)
+        gap = 1 if space else 0
+        fits = used + gap + size <= width or token in _NO_LINE_START
+        if line and not fits:
+            lines.append(line)
+            line, used = token, size
+        else:
+            line += " " * gap + token
+            used += gap + size
+        space = False
+    if line:
+        lines.append(line)
+    return lines
+
+
+def _display_width(text: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(character) in "WF" else 1 for character in text)
+
+
+def _has_wide(text: str) -> bool:
+    return any(unicodedata.east_asian_width(character) in "WF" for character in text)
+
+
+class HelpContext(click.Context):
+    formatter_class = WideTextHelpFormatter
+
+
 class TranslatedCommand(TranslatedHelp, click.Command):
     """A command whose help page is in the user's language."""
+
+    context_class = HelpContext
 
 
 class TranslatedGroup(TranslatedHelp, click.Group):
     """A command group whose help page, and whose subcommands' pages, are in the user's language."""
 
+    context_class = HelpContext
     command_class = TranslatedCommand
     group_class = type  # subgroups are made with this class too
