@@ -28,6 +28,9 @@ class ManagedColumn(StrEnum):
     LAST_SYNCED_AT = "last_synced_at"
     CONTENT_HASH = "content_hash"
     ROW_KEY = "row_key"  # only when the sheet has no key column
+    # Google Sheets only, hidden: per row, which user cells to highlight, read
+    # by the bridge's conditional formatting rules.
+    MARKS = "marks"
 
 
 @dataclass

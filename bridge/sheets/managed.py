@@ -19,6 +19,7 @@ MANAGED_HEADERS: dict[ManagedColumn, dict[str, str]] = {
     ManagedColumn.LAST_SYNCED_AT: {"ja": "最終同期日時", "en": "Last synced at"},
     ManagedColumn.CONTENT_HASH: {"ja": "同期ハッシュ", "en": "Sync hash"},
     ManagedColumn.ROW_KEY: {"ja": "行キー", "en": "Row key"},
+    ManagedColumn.MARKS: {"ja": "ハイライト（自動）", "en": "Highlights (auto)"},
 }
 
 HEADER_LANGUAGES = ("ja", "en")
