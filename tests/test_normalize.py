@@ -275,14 +275,24 @@ def _numbers_with(faults: list, count: int = 2000) -> pd.Series:
 
 
 def test_number_batch_with_faulty_lines():
-    faults = ["abc", "未定額", "12x", "nan", "inf", "-inf", "TRUE", "-", "円", "1\x1f2", "1-2"]
+    faults = ["abc", "未定額", "12x", "nan", "inf", "-inf", "TRUE", "-", "円", "1\x1f2"]
     series = _numbers_with(faults)
+    assert _read_floats_as_csv(series.tolist()) is not None  # lines set aside, not to_numeric
     result = normalize_column(series, "number")
     faulty = series.isin(faults)
     assert result.invalid[faulty].all()
     assert not result.invalid[~faulty].any()
     expected = pd.to_numeric(series[~faulty]).astype(float)
     assert result.values[~faulty].tolist() == expected.tolist()
+
+
+def test_number_batch_with_plain_looking_fault():
+    """A line of number characters that does not parse sends the whole column to to_numeric."""
+    series = _numbers_with(["1-2", "e5", "abc"])
+    assert _read_floats_as_csv(series.tolist()) is None
+    result = normalize_column(series, "number")
+    assert int(result.invalid.sum()) == 3
+    assert result.values.iloc[1] == 1.0
 
 
 def test_number_batch_with_carriage_return():
@@ -327,7 +337,8 @@ def test_number_fast_path_matches_to_numeric():
         f"{rng.choice(['', '-', ' '])}{rng.randint(0, 10**18)}.{rng.randint(0, 999)}e{rng.randint(-30, 30)}"
         for _ in range(3000)
     ]
-    texts += ["abc", "-0", "0.1", "00012", "\t7", "1e400", "1e-400"]
+    texts += ["abc", "-0", "0.1", "00012", "\t7", "1e400", "1e-400", "-", "", "."]
+    texts += ["１２", "٣", "1\x012", "1e5x", "Infinity", "-inf", "nan", "1_000", "0x10", "+5"]
     expected = _to_numeric(texts)
     expected[~np.isfinite(expected)] = np.nan
     assert _read_floats_as_csv(texts) is not None  # the C reader, not to_numeric as a whole
@@ -521,6 +532,14 @@ def test_unique_texts_skip_hashing_alike(kind):
 def test_unique_texts_with_repeats_hashed():
     series = pd.Series([f"{number % 50}" for number in range(3000)], dtype=object)
     assert not prepare_column(series, "text").distinct.identity
+
+
+def test_unique_texts_with_missing_cell_hashed():
+    texts = [f"{number}" for number in range(3000)]
+    texts[31] = None
+    column = prepare_column(pd.Series(texts, dtype=object), "text")
+    assert not column.distinct.identity
+    assert column.distinct.codes[31] == -1
 
 
 def _formats_of_every_sample_text(texts: np.ndarray) -> list[str]:

@@ -402,9 +402,10 @@ class Distinct:
         values = series.to_numpy(dtype=object)
         # True when every cell is its own distinct value, in order.
         self.identity = False
-        unique = skip_unique_texts and self._looks_unique_texts(values)
-        if unique or self._estimated_distinct_share(values) > max_distinct_share:
-            missing = pd.isna(values)
+        # True when every value is known to be a str (and none is missing).
+        self.all_text = skip_unique_texts and self._looks_unique_texts(values)
+        if self.all_text or self._estimated_distinct_share(values) > max_distinct_share:
+            missing = np.zeros(len(values), dtype=bool) if self.all_text else pd.isna(values)
             if missing.any():
                 codes = np.full(len(values), -1, dtype=np.intp)
                 codes[~missing] = np.arange(len(values) - int(missing.sum()), dtype=np.intp)
@@ -418,7 +419,7 @@ class Distinct:
         self.codes = codes
 
     def _looks_unique_texts(self, values: np.ndarray) -> bool:
-        """Return True for a small column of texts whose sample has no repeated text.
+        """Return True for a small column of texts, none missing, whose sample repeats no text.
 
         Hashing such a column (ids, names, amounts) costs more than it saves.
         Equal texts normalise alike whether or not they were merged, so the
@@ -431,7 +432,7 @@ class Distinct:
         sample = values[:: count // self.SMALL_SAMPLE_SIZE].tolist()
         if len(set(sample)) < len(sample):
             return False
-        return infer_dtype(values, skipna=True) == "string"
+        return infer_dtype(values, skipna=False) == "string"  # no missing cell either
 
     def _estimated_distinct_share(self, values: np.ndarray) -> float:
         """Estimate distinct values / cells from the repeats in a random sample.
@@ -540,7 +541,10 @@ def prepare(
     own, whatever the other texts, may allow it.
     """
     distinct = Distinct(series, max_distinct_share, skip_unique_texts=skip_unique_texts)
-    cells = Cells(distinct.values)
+    known = (
+        np.full(len(distinct.values), CATEGORY_STR, dtype=np.int8) if distinct.all_text else None
+    )
+    cells = Cells(distinct.values, known)
     empty = np.zeros(len(cells), dtype=bool)
     formula_error = np.zeros(len(cells), dtype=bool)
 

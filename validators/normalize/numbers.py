@@ -15,6 +15,7 @@ from validators.normalize.core import (
     CATEGORY_NUMBER,
     CATEGORY_OTHER,
     CATEGORY_STR,
+    SEPARATOR,
     Cells,
     Parsed,
     apply_distinct,
@@ -84,6 +85,18 @@ def _simplify(joined: str) -> str:
     if any(unit in joined for unit in _UNIT_EXPONENTS):
         joined = _TRAILING_UNIT_RE.sub(lambda match: _UNIT_EXPONENTS[match[1]] + "\x00", joined)
     return joined[1:-1]
+
+
+# The characters that _simplify removes or rewrites.
+_SIMPLIFIED_CHARACTERS = ",¥$\\円" + "".join(_UNIT_EXPONENTS)
+
+
+def _simplified(texts: list[str]) -> list[str]:
+    """Return the texts as _simplify rewrites them; most columns have nothing to rewrite."""
+    joined = SEPARATOR.join(texts)
+    if not any(character in joined for character in _SIMPLIFIED_CHARACTERS):
+        return texts
+    return transform_joined(texts, _simplify)
 
 
 def parse_amount_text(text: str) -> float | None:
@@ -176,13 +189,14 @@ def _to_numeric(texts: list[str]) -> np.ndarray:
     return pd.to_numeric(values, errors="coerce").astype(np.float64)
 
 
-# Byte flags for _lines_to_set_aside. The C reader and pd.to_numeric read
-# lines of digits, ".", "e", "E", "-" and ASCII spaces alike. With any other
-# byte in a line (a letter, a non-ASCII character, a control character),
-# to_numeric returns NaN or inf, checked with pandas 3.1 for every character
-# below U+3000. For some numbers with a "+" and 18 or more digits, the C
-# reader of pandas 3.1 returns a float one unit in the last place away from
-# to_numeric's result, so "+" has a flag of its own.
+# Byte flags for _line_flags. The C reader and pd.to_numeric read lines of
+# digits, ".", "e", "E", "-" and ASCII spaces alike. With any other byte in
+# a line (a letter, a non-ASCII character, a control character),
+# to_numeric returns NaN or inf, checked with pandas 3.1 for every
+# character below U+3000, and so does a line without a digit. For some
+# numbers with a "+" and 18 or more digits, the C reader of pandas 3.1
+# returns a float one unit in the last place away from to_numeric's
+# result, so "+" has a flag of its own.
 _NOT_NUMBER_BYTE = 1
 _PLUS_BYTE = 2
 _DIGIT_BYTE = 4
@@ -200,62 +214,56 @@ def _read_floats_as_csv(texts: list[str]) -> np.ndarray | None:
     """Parse all texts with pandas' C CSV reader, one value per line.
 
     It is about three times faster than float() per value. When every text
-    is a plain number, the reader reads them all. Otherwise the lines that
-    the reader would reject or read differently from pd.to_numeric are set
-    aside (see _lines_to_set_aside) and converted with to_numeric, so each
-    value is the one to_numeric gives for the whole column. Return None
-    when a text contains a line break, or when a line that looked plain
-    still fails ("1-2"), and the caller then converts all texts with
-    to_numeric.
+    is a plain number, the reader reads them all. Otherwise each value is
+    the one pd.to_numeric gives when it converts the whole column. The lines
+    that the reader would reject or read differently are set aside. Those
+    that to_numeric cannot read become NaN, and to_numeric converts the
+    others. Return None when a text contains a line break, or when a line
+    that looked plain still fails ("1-2"). The caller then converts all
+    texts with to_numeric.
     """
     joined = "\n".join(texts)
     if not texts or "\r" in joined or joined.count("\n") != len(texts) - 1:
         return None
-    aside = _lines_to_set_aside(joined)
-    if len(aside):
-        lines = list(texts)
-        for position in aside.tolist():
-            lines[position] = _PLACEHOLDER
-        joined = "\n".join(lines)
+    line_flags = _line_flags(joined)
+    not_number = ((line_flags & _NOT_NUMBER_BYTE) != 0) | ((line_flags & _DIGIT_BYTE) == 0)
+    if not not_number.any():
+        return _read_csv_column(joined, len(texts))
 
-    numbers = _read_csv_column(joined, len(texts))
+    plus = ((line_flags & _PLUS_BYTE) != 0) & ~not_number
+    aside = np.flatnonzero(not_number | plus)
+    lines = list(texts)
+    for position in aside.tolist():
+        lines[position] = _PLACEHOLDER
+    numbers = _read_csv_column("\n".join(lines), len(texts))
     if numbers is None:
         return None
-    if len(aside):
+
+    numbers[not_number] = np.nan
+    if plus.any():
         # The sentinel makes to_numeric return floats even when every other
         # text is an integer, as it does when it converts the whole column:
         # "-0" stays -0.0 instead of becoming the integer 0.
-        converted = _to_numeric([*(texts[position] for position in aside.tolist()), "x"])
-        numbers[aside] = converted[:-1]
+        converted = _to_numeric([*(texts[position] for position in np.flatnonzero(plus)), "x"])
+        numbers[plus] = converted[:-1]
     return numbers
 
 
-def _lines_to_set_aside(joined: str) -> np.ndarray:
-    """Return the indexes of the lines of ``joined`` that the C reader must not parse.
-
-    These are lines with a byte outside a plain number and lines without a
-    digit ("", "-", "e"). When there is such a line, lines with a "+" are
-    set aside too, since to_numeric then gives the value of every line. In
-    a column of plain numbers only, the reader reads the "+" lines as well.
-    """
+def _line_flags(joined: str) -> np.ndarray:
+    """Return the _NUMBER_BYTE_FLAGS of each line of ``joined``, all flags of its bytes combined."""
     data = np.frombuffer(joined.encode("utf-8", "surrogatepass"), dtype=np.uint8)
     breaks = np.flatnonzero(data == ord("\n"))
     starts = np.concatenate(([0], breaks + 1))
     ends = np.append(breaks, len(data))
 
-    # The flags of each line: all flags of its bytes combined. A segment of
-    # reduceat runs up to the next start given, so a filled line's segment
-    # also covers the line breaks of the empty lines after it, which carry
-    # no flag.
+    # A segment of reduceat runs up to the next start given, so a filled
+    # line's segment also covers the line breaks of the empty lines after
+    # it, which carry no flag.
     filled = ends > starts
     line_flags = np.zeros(len(starts), dtype=np.uint8)
     if filled.any():
         line_flags[filled] = np.bitwise_or.reduceat(_NUMBER_BYTE_FLAGS[data], starts[filled])
-
-    aside = ((line_flags & _NOT_NUMBER_BYTE) != 0) | ((line_flags & _DIGIT_BYTE) == 0)
-    if aside.any():
-        aside |= (line_flags & _PLUS_BYTE) != 0
-    return np.flatnonzero(aside)
+    return line_flags
 
 
 def _read_csv_column(joined: str, count: int) -> np.ndarray | None:
@@ -282,7 +290,7 @@ def _read_csv_column(joined: str, count: int) -> np.ndarray | None:
 def parse_amount_strings(texts: list[str]) -> np.ndarray:
     """Return the amount of each cleaned text as float64, NaN where invalid."""
     normal = nfkc(texts)
-    numbers = _bulk_float(transform_joined(normal, _simplify))
+    numbers = _bulk_float(_simplified(normal))
     rest = np.flatnonzero(np.isnan(numbers))
     parsed = apply_distinct(parse_amount_text, normal, rest)
     numbers[rest] = [np.nan if number is None else number for number in parsed]
