@@ -418,29 +418,31 @@ def summarize(result: ValidationResult) -> dict[str, Any]:
     """Return the counts the CLI, the API and the sidebar show."""
     rows = result.rows
     status = rows["status"].to_numpy(dtype=object)
-    statuses = Counter(status.tolist())
-    by_code = Counter(map(attrgetter("code"), result.findings))
-    by_severity = Counter(map(attrgetter("severity"), result.findings))
+    blank = status == "blank"
+    blank_rows = int(blank.sum())
+    # Counted by the plain str values: hashing an Enum member calls Python code.
+    by_code = Counter(map(attrgetter("code._value_"), result.findings))
+    by_severity = Counter(map(attrgetter("severity._value_"), result.findings))
     return {
         "as_of": result.as_of.isoformat(),
         "sheet": result.table.title,
         "rows_total": int(len(rows)),
-        "rows_checked": int(len(rows) - statuses["blank"]),
-        "blank_rows": int(statuses["blank"]),
-        "rows_with_errors": int(statuses["error"]),
-        "rows_with_warnings": int(statuses["warning"]),
-        "rows_ok": int(statuses["ok"]),
-        "errors": int(by_severity.get(Severity.ERROR, 0)),
-        "warnings": int(by_severity.get(Severity.WARNING, 0)),
-        "findings_by_code": dict(sorted((code.value, count) for code, count in by_code.items())),
-        "grades": _grade_counts(rows["grade"].to_numpy(dtype=object)[status != "blank"]),
+        "rows_checked": int(len(rows) - blank_rows),
+        "blank_rows": blank_rows,
+        "rows_with_errors": int((status == "error").sum()),
+        "rows_with_warnings": int((status == "warning").sum()),
+        "rows_ok": int((status == "ok").sum()),
+        "errors": int(by_severity.get("error", 0)),
+        "warnings": int(by_severity.get("warning", 0)),
+        "findings_by_code": dict(sorted(by_code.items())),
+        "grades": _grade_counts(rows["grade"].to_numpy(dtype=object)[~blank]),
         "new_row_keys": result.new_row_keys,
     }
 
 
 def _grade_counts(grades: np.ndarray) -> dict[str, int]:
     """Return the rows per grade, most frequent first; rows without a grade are left out."""
-    if all(grade is None for grade in grades.tolist()):
+    if pd.isna(grades).all():
         return {}  # no scoring, or no row with a score
     counts = pd.Series(grades, dtype=object).dropna().value_counts()
     return {str(grade): int(count) for grade, count in counts.items()}
