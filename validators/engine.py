@@ -399,17 +399,16 @@ def _row_table(
 
 def _row_status(findings: list[Finding], first_row: int, blank: np.ndarray) -> np.ndarray:
     """Return each row's status: "error" wins over "warning", which wins over "ok"."""
-    warned: list[int] = []
-    failed: list[int] = []
-    for finding in findings:
-        if finding.row is None or finding.row < first_row:
-            continue
-        rows = failed if finding.severity is Severity.ERROR else warned
-        rows.append(finding.row - first_row)
+    # None (a finding on the whole sheet) becomes NaN, which no comparison passes.
+    rows = np.array(list(map(attrgetter("row"), findings)), dtype=np.float64)
+    severities = np.array(list(map(attrgetter("severity._value_"), findings)), dtype=object)
+    on_row = rows >= first_row
+    failed = on_row & (severities == Severity.ERROR.value)
+    warned = on_row & ~failed
 
     status = np.full(len(blank), "ok", dtype=object)
-    status[warned] = "warning"
-    status[failed] = "error"
+    status[(rows[warned] - first_row).astype(np.intp)] = "warning"
+    status[(rows[failed] - first_row).astype(np.intp)] = "error"
     status[blank] = "blank"
     return status
 

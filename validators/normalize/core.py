@@ -551,8 +551,12 @@ def prepare(
     # Only text can be blank or an error value, so the text of native numbers
     # and dates is left uncomputed unless blank values are to be matched.
     textual = cells.mask(CATEGORY_STR) | cells.mask(CATEGORY_OTHER)
-    whole = blank_values or textual.all()
-    texts = cells.text[textual] if whole else cells.subset(textual).text
+    if textual.all():
+        texts = cells.text
+    elif blank_values:
+        texts = cells.text[textual]
+    else:
+        texts = cells.subset(textual).text
     empty[textual] = texts == ""
     # Every error value starts with "#", so most columns skip the lookup.
     if "#" in SEPARATOR.join(texts.tolist()):
