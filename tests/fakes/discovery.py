@@ -1,7 +1,9 @@
-"""Check Sheets API v4 requests against Google's discovery document.
+"""Check Google API requests against the API's discovery document.
 
-The document ships in google-api-python-client
-(``googleapiclient/discovery_cache/documents/sheets.v4.json``). A request
+The documents ship in google-api-python-client
+(``googleapiclient/discovery_cache/documents/``); Sheets v4
+(``sheets.v4.json``) is the default, and the Secret Manager fake passes its
+own. A request
 passes when its method and path match a method of the document, every query
 parameter is declared for that method (or globally) with a value of the
 declared type, and its JSON body matches the method's request schema
@@ -92,7 +94,8 @@ class DiscoveryChecker:
             found = method.pattern.match(path)
             if found:
                 return method, dict(zip(method.path_parameters, found.groups(), strict=True))
-        raise SchemaViolation(f"{http_method} {path} is no method of the Sheets v4 document")
+        name = self.document.get("id", "discovery")
+        raise SchemaViolation(f"{http_method} {path} is no method of the {name} document")
 
     def check_query(self, method: Method, query: dict[str, list[str]]) -> None:
         for name, values in query.items():
