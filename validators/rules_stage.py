@@ -134,10 +134,17 @@ def check_stage_requirements(ctx: RuleContext) -> None:
     """Report properties the row's stage needs (cumulatively) that are blank."""
     assert ctx.pipeline_ids is not None and ctx.stage_ids is not None
     always = {prop.name for prop in ctx.design.properties if prop.required}
+    pipeline_ids = ctx.pipeline_ids.to_numpy(dtype=object)
+    stage_ids = ctx.stage_ids.to_numpy(dtype=object)
+    if pd.isna(stage_ids).all():
+        return  # no row has a known stage
 
     for pipeline in ctx.design.pipelines:
+        in_pipeline = pipeline_ids == pipeline.id
+        if not in_pipeline.any():
+            continue
         for stage in pipeline.stages:
-            in_stage = ((ctx.pipeline_ids == pipeline.id) & (ctx.stage_ids == stage.id)).to_numpy()
+            in_stage = in_pipeline & (stage_ids == stage.id)
             if not in_stage.any():
                 continue
             for name in pipeline.required_properties(stage.id):
