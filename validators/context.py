@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from itertools import repeat
 from typing import Any
 
 import numpy as np
@@ -94,13 +95,23 @@ class RuleContext:
             row_params = [shared] * count
         else:
             row_params = [dict(item) for item in params]
+            if len(row_params) != count:
+                raise ValueError(f"{len(row_params)} params for {count} flagged rows")
         column_name = column.name if column else None
         letter = column.letter if column else None
 
+        # map calls Finding straight from C, without a generator frame per row.
         self.findings.extend(
-            Finding(row, column_name, letter, code, severity, value, row_param, suggestion)
-            for row, value, row_param, suggestion in zip(
-                rows, values, row_params, suggested, strict=True
+            map(
+                Finding,
+                rows,
+                repeat(column_name),
+                repeat(letter),
+                repeat(code),
+                repeat(severity),
+                values,
+                row_params,
+                suggested,
             )
         )
 

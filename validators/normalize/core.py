@@ -256,10 +256,16 @@ def _has_invisible(text: str) -> bool:
 
 def clean_strings(strings: Sequence[str]) -> list[str]:
     """Strip whitespace (U+3000 and NBSP included) and zero-width characters."""
+    return _clean_strings_and_join(strings)[0]
+
+
+def _clean_strings_and_join(strings: Sequence[str]) -> tuple[list[str], str | None]:
+    """Return clean_strings(strings) and, when the join served the check, the joined result."""
     stripped = list(map(str.strip, strings))
-    if not _has_invisible(SEPARATOR.join(stripped)):
-        return stripped
-    return [_strip_invisible(text) if _has_invisible(text) else text for text in stripped]
+    joined = SEPARATOR.join(stripped)
+    if not _has_invisible(joined):
+        return stripped, joined
+    return [_strip_invisible(text) if _has_invisible(text) else text for text in stripped], None
 
 
 def number_text(value: Any) -> str:
@@ -325,6 +331,8 @@ class Cells:
     ):
         self.raw = raw
         self.category = _classify(raw) if category is None else category
+        # ``text`` joined by SEPARATOR, when computing it produced that join.
+        self.joined_text: str | None = None
         if text is not None:
             self.__dict__["text"] = text
 
@@ -335,6 +343,9 @@ class Cells:
     def text(self) -> np.ndarray:
         texts = np.empty(len(self.raw), dtype=object)
         if len(self.raw) == 0:
+            return texts
+        if (self.category == CATEGORY_STR).all():
+            texts[:], self.joined_text = _clean_strings_and_join(self.raw.tolist())
             return texts
         if (self.category == self.category[0]).all():
             texts[:] = _texts_of(self.raw, int(self.category[0]))
@@ -559,7 +570,10 @@ def prepare(
         texts = cells.subset(textual).text
     empty[textual] = texts == ""
     # Every error value starts with "#", so most columns skip the lookup.
-    if "#" in SEPARATOR.join(texts.tolist()):
+    joined = cells.joined_text if textual.all() else None
+    if joined is None:
+        joined = SEPARATOR.join(texts.tolist())
+    if "#" in joined:
         is_error = map(FORMULA_ERRORS.__contains__, texts)
         formula_error[textual] = np.fromiter(is_error, bool, len(texts))
     column = ColumnCells(distinct, cells, empty, formula_error)
