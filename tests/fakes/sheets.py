@@ -11,8 +11,11 @@ fake itself would be lenient.
 Semantics kept close to the real API where the adapter depends on them:
 values are written RAW only (a string stays a string), ``None`` in a value
 range leaves the cell unchanged, reads drop trailing empty cells and rows,
-writes past the grid are rejected, and developer metadata on a column moves
-with the column (``move_column``).
+writes past the grid are rejected, ``spreadsheets.get`` returns only the
+fields its field mask selects, and developer metadata on a column moves
+with the column (``move_column``). Conditional format rules are kept per
+tab, checked as far as the discovery document's descriptions say (see
+``check_rule``), and move with the rows that ``insert_rows`` inserts.
 """
 
 from __future__ import annotations
@@ -42,9 +45,21 @@ BATCH_REQUESTS = (
     "createDeveloperMetadata",
     "addChart",
     "deleteEmbeddedObject",
+    "addConditionalFormatRule",
+    "updateConditionalFormatRule",
+    "deleteConditionalFormatRule",
 )
 _CHECKER = DiscoveryChecker()
 _A1_CELL = re.compile(r"^([A-Z]*)(\d*)$")
+_FIELD_PATH = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:/[A-Za-z_][A-Za-z0-9_]*)*")
+# A cell reference in a formula, not part of a name or a function call such as LOG10(.
+_FORMULA_CELL = re.compile(r"(?<![A-Za-z0-9_.$])(\$?)([A-Z]{1,3})(\$?)(\d+)(?![A-Za-z0-9_(])")
+_FORMULA_STRING = re.compile(r'("(?:[^"]|"")*")')
+# The formatting that conditional formatting may apply, per the BooleanRule.format description.
+RULE_FORMAT_FIELDS = {"backgroundColor", "backgroundColorStyle", "textFormat"}
+RULE_TEXT_FORMAT_FIELDS = {
+    "bold", "italic", "strikethrough", "foregroundColor", "foregroundColorStyle",
+}  # fmt: skip
 
 
 def column_letter(index: int) -> str:
@@ -100,6 +115,8 @@ class FakeSheet:
     hidden_columns: set[int] = field(default_factory=set)
     merges: list[dict[str, int]] = field(default_factory=list)
     charts: dict[int, dict[str, Any]] = field(default_factory=dict)
+    # ConditionalFormatRule objects as spreadsheets.get returns them, in priority order
+    conditional_formats: list[dict[str, Any]] = field(default_factory=list)
 
     def check_inside(self, row: int, column: int) -> None:
         if row >= self.row_count or column >= self.column_count:
@@ -188,6 +205,37 @@ class FakeSpreadsheet:
             if dimension and dimension["sheetId"] == sheet.sheet_id:
                 dimension["startIndex"] = new_index[dimension["startIndex"]]
                 dimension["endIndex"] = dimension["startIndex"] + 1
+
+    def insert_rows(self, title: str, index: int, count: int = 1) -> None:
+        """Insert ``count`` blank rows above the 0-based row ``index``, as a user in Google Sheets.
+
+        Cells, notes, formats, merges and conditional format ranges below
+        move down, and a range that spans ``index`` grows. References in rule
+        formulas to rows that moved are rewritten, as Google Sheets rewrites
+        references in cell formulas.
+        """
+        sheet = self.sheet(title)
+        for name in ("values", "notes", "backgrounds", "links"):
+            cells = getattr(sheet, name)
+            setattr(sheet, name, {(r + count if r >= index else r, c): v
+                                  for (r, c), v in cells.items()})  # fmt: skip
+        sheet.row_count += count
+        for merge in sheet.merges:
+            merge["startRowIndex"], merge["endRowIndex"] = _shift_span(
+                merge.get("startRowIndex", 0), merge.get("endRowIndex", 0), index, count
+            )
+        for rule in sheet.conditional_formats:
+            for grid in rule.get("ranges", []):
+                start, end = _shift_span(
+                    grid.get("startRowIndex", 0), grid.get("endRowIndex", 0), index, count
+                )
+                grid.update(startRowIndex=start, endRowIndex=end)
+                _drop_zero_indexes(grid)
+            for value in rule.get("booleanRule", {}).get("condition", {}).get("values", []):
+                if value.get("userEnteredValue", "").startswith("="):
+                    value["userEnteredValue"] = shift_formula_rows(
+                        value["userEnteredValue"], index, count
+                    )
 
     def cell_range(self, a1: str) -> tuple[FakeSheet, int, int, int | None, int | None]:
         """Return sheet, first row, first column and exclusive ends (None: open) of ``a1``."""
@@ -296,8 +344,16 @@ class FakeSheetsApi:
     # -- spreadsheets.get ----------------------------------------------------------
 
     def _spreadsheets_get(self, spreadsheet: FakeSpreadsheet, params, query, body) -> dict:
-        # NOTE: the field mask in ``fields`` is accepted but not applied: the fake
-        # always returns the properties, sheets, merges, charts and column metadata.
+        response = self._whole_spreadsheet(spreadsheet)
+        fields = query.get("fields", [None])[0]
+        if fields is None:
+            return response
+        selection = parse_field_mask(fields)
+        check_field_mask(selection, "Spreadsheet", fields)
+        return apply_field_mask(response, selection)
+
+    def _whole_spreadsheet(self, spreadsheet: FakeSpreadsheet) -> dict:
+        """Return what the fake keeps of a spreadsheet, in the response's form."""
         sheets = []
         for sheet in spreadsheet.sheets:
             by_column = spreadsheet.column_metadata(sheet)
@@ -334,6 +390,8 @@ class FakeSheetsApi:
                 entry["charts"] = [{"chartId": chart_id} for chart_id in sheet.charts]
             if sheet_metadata:
                 entry["developerMetadata"] = sheet_metadata
+            if sheet.conditional_formats:
+                entry["conditionalFormats"] = copy.deepcopy(sheet.conditional_formats)
             sheets.append(entry)
         return {
             "spreadsheetId": spreadsheet.spreadsheet_id,
@@ -585,6 +643,274 @@ class FakeSheetsApi:
             if sheet.charts.pop(spec["objectId"], None) is not None:
                 return
         raise FakeApiError(400, f"No object with id {spec['objectId']}")
+
+    def _request_addConditionalFormatRule(self, work: FakeSpreadsheet, spec: dict) -> None:
+        sheet, rule = check_rule(work, spec.get("rule"))
+        index = spec.get("index", 0)
+        if not 0 <= index <= len(sheet.conditional_formats):
+            raise FakeApiError(400, f"Invalid index {index} for a new conditional format rule "
+                                    f"on sheet {sheet.sheet_id}")  # fmt: skip
+        sheet.conditional_formats.insert(index, rule)
+
+    def _request_updateConditionalFormatRule(self, work: FakeSpreadsheet, spec: dict) -> dict:
+        if ("rule" in spec) == ("newIndex" in spec):
+            raise FakeApiError(400, "updateConditionalFormatRule needs either rule or newIndex")
+        index = spec.get("index", 0)
+        if "newIndex" in spec:
+            if "sheetId" not in spec:
+                raise FakeApiError(400, "updateConditionalFormatRule with newIndex needs sheetId")
+            sheet = work.sheet_by_id(spec["sheetId"])
+            _check_rule_index(sheet, index)
+            _check_rule_index(sheet, spec["newIndex"])
+            moved = sheet.conditional_formats.pop(index)
+            sheet.conditional_formats.insert(spec["newIndex"], moved)
+            reply = {"oldIndex": index, "newIndex": spec["newIndex"], "newRule": moved}
+            return {"updateConditionalFormatRule": copy.deepcopy(reply)}
+        sheet, rule = check_rule(work, spec["rule"])
+        _check_rule_index(sheet, index)
+        old = sheet.conditional_formats[index]
+        sheet.conditional_formats[index] = rule
+        reply = {"newIndex": index, "newRule": rule, "oldRule": old}
+        return {"updateConditionalFormatRule": copy.deepcopy(reply)}
+
+    def _request_deleteConditionalFormatRule(self, work: FakeSpreadsheet, spec: dict) -> dict:
+        sheet = work.sheet_by_id(spec.get("sheetId", 0))
+        index = spec.get("index", 0)
+        _check_rule_index(sheet, index)
+        rule = sheet.conditional_formats.pop(index)
+        return {"deleteConditionalFormatRule": {"rule": rule}}
+
+
+# -- conditional format rules ------------------------------------------------------
+
+_CONDITION_TYPE = _CHECKER.schemas["BooleanCondition"]["properties"]["type"]
+# Condition types whose description names conditional formatting, with the number
+# of condition values the description requires.
+RULE_CONDITION_VALUES: dict[str, int] = {}
+for _type, _text in zip(_CONDITION_TYPE["enum"], _CONDITION_TYPE["enumDescriptions"], strict=True):
+    if "conditional formatting" in _text:
+        _count = re.search(r"Requires (no|a single|exactly two) ConditionValue", _text)
+        RULE_CONDITION_VALUES[_type] = {"no": 0, "a single": 1, "exactly two": 2}[_count[1]]
+RELATIVE_DATE_TYPES = {"DATE_BEFORE", "DATE_AFTER", "DATE_ON_OR_BEFORE", "DATE_ON_OR_AFTER"}
+
+
+def check_rule(work: FakeSpreadsheet, rule: Any) -> tuple[FakeSheet, dict[str, Any]]:
+    """Return the rule's sheet and the rule as stored, or raise FakeApiError like the API.
+
+    The checks follow the discovery document's descriptions:
+
+    - all ranges are on one grid, inside it;
+    - a rule is either boolean or gradient;
+    - the condition type supports conditional formatting and has the number
+      of values its description requires;
+    - a formula begins with = or +, and a relative date goes only with the
+      date comparisons;
+    - a format sets only bold, italic, strikethrough, foreground and
+      background colour, with colour components in [0, 1].
+    """
+    if not isinstance(rule, dict) or not rule.get("ranges"):
+        raise FakeApiError(400, "A conditional format rule needs at least one range")
+    sheet_ids = {grid.get("sheetId", 0) for grid in rule["ranges"]}
+    if len(sheet_ids) != 1:
+        raise FakeApiError(400, "All ranges of a conditional format rule must be on the same grid")
+    sheet = work.sheet_by_id(sheet_ids.pop())
+    for grid in rule["ranges"]:
+        _check_grid_range(sheet, grid)
+    if ("booleanRule" in rule) == ("gradientRule" in rule):
+        raise FakeApiError(
+            400, "A conditional format rule is either a booleanRule or a gradientRule"
+        )
+    if "booleanRule" in rule:
+        _check_condition(rule["booleanRule"].get("condition"))
+        _check_rule_format(rule["booleanRule"].get("format", {}))
+    return sheet, _stored_rule(rule)
+
+
+def _check_grid_range(sheet: FakeSheet, grid: dict[str, Any]) -> None:
+    for dimension, size in (("Row", sheet.row_count), ("Column", sheet.column_count)):
+        start = grid.get(f"start{dimension}Index", 0)
+        end = grid.get(f"end{dimension}Index", size)
+        if not 0 <= start <= end <= size:
+            raise FakeApiError(400, f"Range {grid} is outside the grid of sheet {sheet.sheet_id} "
+                                    f"({sheet.row_count} rows, {sheet.column_count} columns)")  # fmt: skip
+
+
+def _check_condition(condition: Any) -> None:
+    if not isinstance(condition, dict) or condition.get("type") not in RULE_CONDITION_VALUES:
+        kind = condition.get("type") if isinstance(condition, dict) else None
+        raise FakeApiError(
+            400, f"Condition type {kind!r} is not supported by conditional formatting"
+        )
+    values = condition.get("values", [])
+    expected = RULE_CONDITION_VALUES[condition["type"]]
+    if len(values) != expected:
+        raise FakeApiError(400, f"{condition['type']} requires {expected} condition values, "
+                                f"got {len(values)}")  # fmt: skip
+    for value in values:
+        if "relativeDate" in value and condition["type"] not in RELATIVE_DATE_TYPES:
+            raise FakeApiError(400, f"relativeDate is not valid with {condition['type']}")
+        if ("relativeDate" in value) == ("userEnteredValue" in value):
+            raise FakeApiError(400, "A condition value is either userEnteredValue or relativeDate")
+    if condition["type"] == "CUSTOM_FORMULA":
+        formula = values[0].get("userEnteredValue", "")
+        if not formula.startswith(("=", "+")):
+            raise FakeApiError(400, f"Invalid custom formula {formula!r}: it must begin with =")
+
+
+def _check_rule_format(cell_format: dict[str, Any]) -> None:
+    extra = set(cell_format) - RULE_FORMAT_FIELDS
+    extra |= set(cell_format.get("textFormat", {})) - RULE_TEXT_FORMAT_FIELDS
+    if extra:
+        raise FakeApiError(400, f"Conditional formatting cannot set {sorted(extra)}")
+    colours = [cell_format.get("backgroundColor"),
+               cell_format.get("backgroundColorStyle", {}).get("rgbColor"),
+               cell_format.get("textFormat", {}).get("foregroundColor"),
+               cell_format.get("textFormat", {}).get("foregroundColorStyle", {}).get("rgbColor")]  # fmt: skip
+    for colour in colours:
+        for name, component in (colour or {}).items():
+            if not 0 <= component <= 1:
+                raise FakeApiError(400, f"Colour component {name}={component} is outside [0, 1]")
+
+
+def _stored_rule(rule: dict[str, Any]) -> dict[str, Any]:
+    """Return ``rule`` in the form that spreadsheets.get returns.
+
+    Indexes and colour components that are 0 are left out, as proto3 JSON
+    leaves out defaults. Colours are rounded to 8 bits per channel and given
+    in both the plain and the style form. The rounding is an assumption
+    about the live API, not documented, and keeps callers from relying on
+    getting back the exact colour they sent.
+    """
+    stored = copy.deepcopy(rule)
+    for grid in stored["ranges"]:
+        _drop_zero_indexes(grid)
+    cell_format = stored.get("booleanRule", {}).get("format", {})
+    for holder, plain, style in ((cell_format, "backgroundColor", "backgroundColorStyle"),
+                                 (cell_format.get("textFormat", {}), "foregroundColor",
+                                  "foregroundColorStyle")):  # fmt: skip
+        colour = holder.get(plain) or holder.get(style, {}).get("rgbColor")
+        if colour is None:
+            continue
+        rounded = {name: round(value * 255) / 255 for name, value in colour.items() if value}
+        holder[plain] = rounded
+        holder[style] = {"rgbColor": dict(rounded)}
+    return stored
+
+
+def _drop_zero_indexes(grid: dict[str, Any]) -> None:
+    for name in [name for name, value in grid.items() if value == 0]:
+        del grid[name]
+
+
+def _check_rule_index(sheet: FakeSheet, index: int) -> None:
+    if not 0 <= index < len(sheet.conditional_formats):
+        raise FakeApiError(
+            400, f"No conditional format on sheet: {sheet.sheet_id} at index: {index}"
+        )
+
+
+def _shift_span(start: int, end: int, index: int, count: int) -> tuple[int, int]:
+    """Return a half-open row span after ``count`` rows were inserted above row ``index``."""
+    if start >= index:
+        return start + count, end + count
+    if end > index:
+        return start, end + count
+    return start, end
+
+
+def shift_formula_rows(formula: str, index: int, count: int) -> str:
+    """Return ``formula`` with references to rows from 0-based ``index`` on moved down by ``count``.
+
+    Text inside string literals is left alone. Absolute rows move too, as
+    they do in Google Sheets when rows are inserted.
+    """
+
+    def shift(found: re.Match[str]) -> str:
+        row = int(found[4])
+        if row - 1 >= index:
+            row += count
+        return f"{found[1]}{found[2]}{found[3]}{row}"
+
+    parts = _FORMULA_STRING.split(formula)
+    return "".join(part if part.startswith('"') else _FORMULA_CELL.sub(shift, part)
+                   for part in parts)  # fmt: skip
+
+
+# -- field masks -------------------------------------------------------------------
+
+
+def parse_field_mask(text: str) -> dict[str, Any]:
+    """Parse a partial-response field mask such as ``a(b,c/d),e``.
+
+    Return a tree of field names, in which a name mapped to None selects the
+    whole field.
+    """
+    selection, position = _parse_fields(text, 0)
+    if position != len(text):
+        raise FakeApiError(400, f"Invalid field selection {text!r} at character {position}")
+    return selection
+
+
+def _parse_fields(text: str, position: int) -> tuple[dict[str, Any], int]:
+    selection: dict[str, Any] = {}
+    while True:
+        found = _FIELD_PATH.match(text, position)
+        if found is None:
+            raise FakeApiError(400, f"Invalid field selection {text!r} at character {position}")
+        position = found.end()
+        children = None
+        if text.startswith("(", position):
+            children, position = _parse_fields(text, position + 1)
+            if not text.startswith(")", position):
+                raise FakeApiError(400, f"Invalid field selection {text!r}: missing )")
+            position += 1
+        for name in reversed(found[0].split("/")):  # a/b(c) is a(b(c))
+            children = {name: children}
+        for name, nested in children.items():
+            _select(selection, name, nested)
+        if not text.startswith(",", position):
+            return selection, position
+        position += 1
+
+
+def _select(node: dict[str, Any], name: str, children: dict[str, Any] | None) -> None:
+    """Add a selection of ``name`` to ``node``. Selecting a whole field wins over its parts."""
+    if name in node and node[name] is None:
+        return
+    if children is None:
+        node[name] = None
+        return
+    selected = node.setdefault(name, {})
+    for child, nested in children.items():
+        _select(selected, child, nested)
+
+
+def check_field_mask(selection: dict[str, Any], schema_name: str, text: str) -> None:
+    """Raise FakeApiError when ``selection`` names a field that ``schema_name`` lacks."""
+    properties = _CHECKER.schemas[schema_name].get("properties", {})
+    for name, children in selection.items():
+        if name not in properties:
+            raise FakeApiError(400, f"Invalid field selection {text!r}: {schema_name} has no "
+                                    f"field {name!r}")  # fmt: skip
+        if children is None:
+            continue
+        spec = properties[name]
+        spec = spec.get("items", spec)
+        if "$ref" not in spec:
+            raise FakeApiError(400, f"Invalid field selection {text!r}: {name!r} has no fields")
+        check_field_mask(children, spec["$ref"], text)
+
+
+def apply_field_mask(value: Any, selection: dict[str, Any] | None) -> Any:
+    """Return the parts of ``value`` that ``selection`` selects."""
+    if selection is None:
+        return value
+    if isinstance(value, list):
+        return [apply_field_mask(item, selection) for item in value]
+    if isinstance(value, dict):
+        return {name: apply_field_mask(value[name], children)
+                for name, children in selection.items() if name in value}  # fmt: skip
+    return value
 
 
 def _b64decode(text: str) -> bytes:
