@@ -25,11 +25,16 @@ class TabInfo:
     merges: tuple[dict[str, int], ...] = ()
     # 0-based column index -> managed column marked there by developer metadata
     managed: dict[int, ManagedColumn] = field(default_factory=dict)
+    # ConditionalFormatRule objects in the tab's order, which is their priority
+    conditional_formats: tuple[dict[str, Any], ...] = ()
 
 
 @dataclass(frozen=True)
 class PreviousMark:
-    """A cell highlighted by an earlier run, recorded in the hidden state tab."""
+    """A cell that a bridge version before conditional formatting highlighted.
+
+    Those versions recorded each highlighted cell in the hidden state tab.
+    """
 
     sheet: str
     row: int  # 0-based
@@ -79,6 +84,7 @@ def parse_tabs(metadata: dict[str, Any]) -> list[TabInfo]:
                 chart_ids=tuple(chart["chartId"] for chart in sheet.get("charts", [])),
                 merges=tuple(sheet.get("merges", [])),
                 managed=_managed_columns(sheet),
+                conditional_formats=tuple(sheet.get("conditionalFormats", [])),
             )
         )
     return tabs

@@ -1,7 +1,8 @@
 """Read one tab of a Google spreadsheet into a ``SheetTable`` with two API calls.
 
 1. ``spreadsheets.get`` with a field mask: locale, time zone, tabs, merges,
-   charts and the developer metadata on columns (which marks managed columns).
+   charts, conditional format rules (the bridge's highlights among them) and
+   the developer metadata on columns (which marks managed columns).
 2. ``values.get`` of the tab, or ``values:batchGet`` of the tab and the hidden
    state tab when it exists, as UNFORMATTED_VALUE with dates as SERIAL_NUMBER.
    Numbers stay numbers and text stays text ("0123" is not numericised). A
@@ -32,7 +33,7 @@ logger = logging.getLogger(__name__)
 METADATA_FIELDS = (
     "properties(title,locale,timeZone),"
     "sheets(properties(sheetId,title,index,hidden,gridProperties),merges,charts(chartId),"
-    "data(startColumn,columnMetadata(developerMetadata)))"
+    "conditionalFormats,data(startColumn,columnMetadata(developerMetadata)))"
 )
 VALUE_PARAMS = {
     "valueRenderOption": "UNFORMATTED_VALUE",
@@ -114,7 +115,10 @@ def read_values(
 
 
 def previous_state(state_rows: list[list[Any]]) -> tuple[list[PreviousMark], set[str]]:
-    """Return the highlighted cells and the created tabs that the state tab records."""
+    """Return the highlighted cells and the created tabs that the state tab records.
+
+    Only bridge versions before conditional formatting recorded highlighted cells.
+    """
     marks = []
     tabs = set()
     for row in state_rows[1:]:

@@ -3,8 +3,8 @@
 Extra tabs are replaced on every run: emptied (or created), grown to fit,
 their old charts deleted and new ones added with ``addChart``. A tab of the
 same name that the bridge did not create is the user's, so the bridge writes
-"<name> (bridge)" instead. The hidden state tab records the created tabs and
-the highlighted cells for the next run.
+"<name> (bridge)" instead. The hidden state tab records the created tabs for
+the next run.
 """
 
 from __future__ import annotations

@@ -4,12 +4,14 @@ Two calls carry everything, in this order:
 
 1. ``spreadsheets:batchUpdate``: grid growth and new tabs come first, so that
    no later request writes past the grid. Then follow developer metadata marking new
-   managed columns, removal of the previous run's highlights, new notes and
-   highlights, the frozen header row, widths and hiding of new managed
-   columns, clearing of the bridge's extra tabs, their row links and charts.
+   managed columns, widths and hiding of new managed columns, removal of
+   highlights that older versions wrote into cells, the conditional format
+   rules of the highlights (``google_highlights``), the frozen header row,
+   clearing of the bridge's extra tabs, their row links and charts.
 2. ``values:batchUpdate`` with valueInputOption RAW, so nothing is evaluated
-   as a formula: managed columns, headers of new managed columns, extra tabs
-   and the hidden state tab.
+   as a formula: managed columns (with the hidden marks column that the
+   highlight rules read), headers of new managed columns, extra tabs and the
+   hidden state tab.
 
 A body over ``MAX_PAYLOAD_BYTES`` is split into several calls of the same kind,
 keeping the order of requests.
@@ -17,14 +19,21 @@ keeping the order of requests.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+from bridge.sheets.google_highlights import (
+    highlight_area,
+    legacy_marks_elsewhere,
+    legacy_undo_requests,
+    rule_requests,
+    with_marks_column,
+)
 from bridge.sheets.google_http import encode_json
 from bridge.sheets.google_layout import METADATA_KEY, SpreadsheetLayout, TabInfo
 from bridge.sheets.google_read import STATE_HEADERS, a1_cell
-from bridge.sheets.google_requests import MAX_CELL_TEXT, append_dimension, value_range
+from bridge.sheets.google_requests import append_dimension, value_range
 from bridge.sheets.google_tabs import (
     PlacedTab,
     chart_requests,
@@ -34,19 +43,14 @@ from bridge.sheets.google_tabs import (
     plan_state_tab,
 )
 from bridge.sheets.managed import STATE_SHEET, managed_header
-from bridge.sheets.writeback import CellMark, WriteBack, check_writeback, plan_column_positions
+from bridge.sheets.writeback import WriteBack, check_writeback, plan_column_positions
 from validators.findings import column_letter
 from validators.table import ManagedColumn, SheetTable
 
 # Google recommends at most 2 MB per request body for speed; larger ones are split.
 MAX_PAYLOAD_BYTES = 2_000_000
-HIGHLIGHT_COLOURS = {
-    "error": {"red": 1.0, "green": 0.78, "blue": 0.81},  # light red
-    "warning": {"red": 1.0, "green": 0.92, "blue": 0.61},  # light yellow
-}
 COLUMN_WIDTHS = {ManagedColumn.STATUS: 110, ManagedColumn.FINDINGS: 360}
 DEFAULT_COLUMN_WIDTH = 120
-MARK_FIELDS = "note,userEnteredFormat.backgroundColor"
 
 
 @dataclass
@@ -61,6 +65,7 @@ class WritePlan:
 def plan_write(table: SheetTable, layout: SpreadsheetLayout, result: WriteBack) -> WritePlan:
     """Return the requests and value ranges that write ``result`` into the sheet."""
     check_writeback(table, result)
+    result = with_marks_column(table, result)
     tab = layout.data_tab
     plan = WritePlan()
     first_free = max([len(table.headers), *(index + 1 for index in table.managed.values())])
@@ -73,7 +78,7 @@ def plan_write(table: SheetTable, layout: SpreadsheetLayout, result: WriteBack) 
         plan.requests.append(append_dimension(tab.sheet_id, "COLUMNS", needed - tab.column_count))
     reserved: set[int] = set()
     placed = plan_extra_tabs(plan.requests, layout, result, reserved)
-    state_rows = _state_rows(table, tab, result, placed)
+    state_rows = _state_rows(layout, placed)
     plan_state_tab(plan.requests, layout, len(state_rows) - 1, reserved)
 
     for column, index in sorted(new_columns.items(), key=lambda item: item[1]):
@@ -82,7 +87,8 @@ def plan_write(table: SheetTable, layout: SpreadsheetLayout, result: WriteBack) 
         plan.requests.append(
             _column_properties(tab.sheet_id, index, width, column in result.hidden)
         )
-    plan.requests.extend(_mark_requests(table, layout, result.marks))
+    plan.requests.extend(legacy_undo_requests(layout))
+    plan.requests.extend(rule_requests(tab, highlight_area(table, tab, plan.positions)))
     if tab.frozen_rows < table.header_row:
         plan.requests.append(_freeze_rows(tab.sheet_id, table.header_row))
 
@@ -140,44 +146,6 @@ def _freeze_rows(sheet_id: int, rows: int) -> dict[str, Any]:
     }
 
 
-def _mark_cell(sheet_id: int, row: int, column: int, data: dict[str, Any]) -> dict[str, Any]:
-    return {
-        "updateCells": {
-            "start": {"sheetId": sheet_id, "rowIndex": row, "columnIndex": column},
-            "rows": [{"values": [data]}],
-            "fields": MARK_FIELDS,
-        }
-    }
-
-
-def _mark_requests(
-    table: SheetTable, layout: SpreadsheetLayout, marks: list[CellMark]
-) -> Iterator[dict[str, Any]]:
-    """Undo the previous run's highlights on this tab, then set this run's.
-
-    NOTE: undoing resets the cell's background to none and removes its note,
-    because the cell's format before the bridge's highlight is not read (that
-    would cost a large ``spreadsheets.get``). A record also points at the
-    wrong cell after the user inserted or deleted rows above it.
-    """
-    tab = layout.data_tab
-    new_cells = {(table.sheet_row(mark.row_position) - 1, mark.column_index) for mark in marks}
-    for previous in layout.previous_marks:
-        cell = (previous.row, previous.column)
-        if previous.sheet != tab.title or cell in new_cells:
-            continue
-        if previous.row < tab.row_count and previous.column < tab.column_count:
-            yield _mark_cell(tab.sheet_id, *cell, {})
-    for mark in marks:
-        data = {
-            "note": mark.note[:MAX_CELL_TEXT],
-            "userEnteredFormat": {"backgroundColor": HIGHLIGHT_COLOURS[mark.severity]},
-        }
-        yield _mark_cell(
-            tab.sheet_id, table.sheet_row(mark.row_position) - 1, mark.column_index, data
-        )
-
-
 def _runs(indices: Iterable[int]) -> list[list[int]]:
     """Group sorted column indices into runs of neighbours: [1, 2, 5] -> [[1, 2], [5]]."""
     runs: list[list[int]] = []
@@ -213,16 +181,21 @@ def _managed_values(
     return ranges
 
 
-def _state_rows(
-    table: SheetTable, tab: TabInfo, result: WriteBack, placed: dict[str, PlacedTab]
-) -> list[list[Any]]:
-    """Return the state tab's rows: header, one per created tab, one per highlighted cell."""
+def _state_rows(layout: SpreadsheetLayout, placed: dict[str, PlacedTab]) -> list[list[Any]]:
+    """Return the state tab's rows: header, one per tab the bridge created.
+
+    A created tab stays recorded while it exists, even in runs that do not
+    write it. The highlight records of older versions are kept for the
+    other tabs only, until those tabs are validated (see
+    ``legacy_undo_requests``).
+    """
     rows: list[list[Any]] = [list(STATE_HEADERS)]
-    for extra in placed.values():
-        rows.append(["tab", extra.title, "", ""])
-    for mark in result.marks:
-        cell = a1_cell(table.sheet_row(mark.row_position) - 1, mark.column_index)
-        rows.append(["mark", tab.title, cell, ""])
+    titles = [extra.title for extra in placed.values()]
+    titles += sorted(title for title in layout.bridge_tabs
+                     if title not in titles and layout.tab(title) is not None)  # fmt: skip
+    rows.extend(["tab", title, "", ""] for title in titles)
+    for mark in legacy_marks_elsewhere(layout):
+        rows.append(["mark", mark.sheet, a1_cell(mark.row, mark.column), ""])
     return rows
 
 

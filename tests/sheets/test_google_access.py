@@ -197,8 +197,12 @@ def test_cli_validates_url(spreadsheet, fake_sheets, tmp_path):
     assert TOKEN not in done.stdout + done.stderr
     findings = json.loads(report.read_text(encoding="utf-8"))["findings"]
     sheet = spreadsheet.sheet(TAB)
-    flagged = {(f["row"] - 1) for f in findings if f["row"] and f["row"] > 1}
-    assert {row for row, _ in sheet.notes} <= flagged
+    flagged = {(f["row"] - 1) for f in findings if f["row"] and f["row"] > 1 and f["column_letter"]}
+    marks = len(example_rows()[0]) + 4  # after status, findings, score and grade
+    marked = {row for row, column in sheet.values if column == marks and row > 0}
+    assert marked
+    assert marked <= flagged
+    assert sheet.notes == {}
     assert fake_sheets.api_calls() == 4
 
 

@@ -148,7 +148,10 @@ def test_sheet_of_5000_rows(fake_sheets, design):
     error_text = {sheet.values[(row - 1, status)] for row in missing}
     assert len(error_text) == 1
     assert sum(1 for r in range(1, 5_001) if sheet.values[(r, status)] in error_text) == 50
-    assert set(sheet.notes) == {(row - 1, company) for row in missing}
+    marks = table.managed.get(ManagedColumn.MARKS, status + 4)
+    marked = {row: text for row in range(1, 5_001) if (text := sheet.values.get((row, marks)))}
+    assert marked == {row - 1: f"|{company + 1}e|" for row in missing}
+    assert sheet.notes == {}
 
 
 def test_big_payload_split(fake_sheets, design):
@@ -169,10 +172,34 @@ def test_big_payload_split(fake_sheets, design):
     sent = [r for r in fake_sheets.requests if r["method"].endswith("batchUpdate")]
     sizes = [len(str(r["body"]).encode()) for r in sent]
     assert fake_sheets.calls["spreadsheets.values.batchUpdate"] > 1
-    assert fake_sheets.calls["spreadsheets.batchUpdate"] > 1
+    # Highlights are two conditional format rules, not a request per cell.
+    assert fake_sheets.calls["spreadsheets.batchUpdate"] == 1
     assert max(sizes) < 2 * MAX_PAYLOAD_BYTES  # str() of a dict is longer than its JSON
     sheet = spreadsheet.sheet(TAB)
     findings_column = table.managed.get(ManagedColumn.FINDINGS, len(table.headers) + 1)
     written = [sheet.values.get((row, findings_column)) for row in range(1, 20_001)]
     assert written == writeback.columns[ManagedColumn.FINDINGS]
-    assert len(sheet.notes) == 20_000
+    marks = table.managed.get(ManagedColumn.MARKS, findings_column + 3)
+    marked = [sheet.values.get((row, marks)) for row in range(1, 20_001)]
+    assert marked == [f"|{industry + 1}e|"] * 20_000
+    assert sheet.notes == {}
+
+
+def test_small_payload_limit_splits_requests(fake_sheets, design):
+    spreadsheet = fake_sheets.add_spreadsheet(SPREADSHEET_ID, TOKEN)
+    sheet = spreadsheet.add_sheet(TAB, [list(row) for row in example_rows()])
+
+    adapter = open_sheet(None, max_payload_bytes=3_000)
+    table = adapter.read(design)
+    result = validate(table, design, EXAMPLE_AS_OF)
+    adapter.write(table, build_writeback(result, "ja"))
+
+    assert fake_sheets.calls["spreadsheets.batchUpdate"] > 1
+    assert fake_sheets.calls["spreadsheets.values.batchUpdate"] > 1
+    requests = [request for call in fake_sheets.requests if call["method"] == "spreadsheets.batchUpdate"
+                for request in call["body"]["requests"]]  # fmt: skip
+    kinds = [next(iter(request)) for request in requests]
+    assert kinds.count("createDeveloperMetadata") == 5
+    assert kinds.count("addConditionalFormatRule") == 2
+    assert len(sheet.conditional_formats) == 2
+    assert len(table.headers) + 4 in sheet.hidden_columns

@@ -9,6 +9,7 @@ from bridge.sheets.google_layout import METADATA_KEY
 from bridge.sheets.managed import MANAGED_HEADERS, STATE_SHEET
 from bridge.validation import build_writeback, load_design
 from tests.sheets.conftest import SPREADSHEET_ID, TOKEN, open_sheet
+from tests.sheets.formula import highlighted_cells
 from tests.sheets.sheet_data import EXAMPLE_AS_OF, example_rows
 from validators.engine import validate
 from validators.findings import Severity
@@ -84,6 +85,7 @@ def test_write_adds_marked_managed_columns(spreadsheet, design, fake_sheets):
         ManagedColumn.FINDINGS,
         ManagedColumn.SCORE,
         ManagedColumn.GRADE,
+        ManagedColumn.MARKS,
     ]
 
     headers = [sheet.values.get((0, width + offset)) for offset in range(len(written))]
@@ -95,6 +97,7 @@ def test_write_adds_marked_managed_columns(spreadsheet, design, fake_sheets):
     }
     assert marked == {column.value: width + offset for offset, column in enumerate(written)}
     assert all(item["visibility"] == "DOCUMENT" for item in spreadsheet.metadata.values())
+    assert sheet.hidden_columns == {width + 4}  # the marks column
     assert sheet.frozen_rows == 1
     assert spreadsheet.sheet(STATE_SHEET).hidden
 
@@ -128,22 +131,22 @@ def test_highlights_match_flagged_cells(spreadsheet, design):
         for finding in result.findings
         if finding.row and finding.row > 1 and finding.column_letter in letters
     }
-    assert set(sheet.notes) == flagged
-    assert set(sheet.backgrounds) == flagged
+    assert set(highlighted_cells(sheet)) == flagged
+    assert sheet.notes == {}  # no notes in Google Sheets
+    assert sheet.backgrounds == {}  # conditional formatting only
 
 
 def test_rerun_clears_fixed_cells_highlight(spreadsheet, design):
     table, result = run_validation(design)
     sheet = spreadsheet.sheet(TAB)
-    (row, column), _ = next(iter(sorted(sheet.notes.items())))
+    row, column = min(highlighted_cells(sheet))
     # The user deletes the whole faulty row's contents; its cells stop being flagged.
     for cell in [cell for cell in sheet.values if cell[0] == row and cell[1] < len(table.headers)]:
         del sheet.values[cell]
 
     run_validation(design)
 
-    assert (row, column) not in sheet.notes
-    assert (row, column) not in sheet.backgrounds
+    assert (row, column) not in highlighted_cells(sheet)
 
 
 def test_rerun_finds_moved_renamed_columns(spreadsheet, design):
@@ -176,8 +179,9 @@ def test_grid_grows_for_managed_columns(fake_sheets, design):
 
     run_validation(design)
 
-    assert sheet.column_count == len(header) + 4
+    assert sheet.column_count == len(header) + 5
     assert sheet.values[(0, len(header) + 3)] == MANAGED_HEADERS[ManagedColumn.GRADE]["ja"]
+    assert sheet.values[(0, len(header) + 4)] == MANAGED_HEADERS[ManagedColumn.MARKS]["ja"]
 
 
 def test_values_written_raw(spreadsheet, design, fake_sheets):

@@ -91,3 +91,14 @@ def test_charts_replaced(spreadsheet, fake_sheets):
     assert (sources["startColumnIndex"], sources["endColumnIndex"]) == (1, 2)
     anchor = charts[0]["position"]["overlayPosition"]["anchorCell"]
     assert (anchor["rowIndex"], anchor["columnIndex"]) == (1, 3)
+
+
+def test_validation_keeps_tab_records(spreadsheet):
+    run_with_tabs({"KPI": kpi_rows(2)})
+    run_with_tabs({})  # a plain validation writes no KPI tab
+    run_with_tabs({"KPI": kpi_rows(3)})
+
+    titles = [sheet.title for sheet in spreadsheet.sheets]
+    assert titles.count("KPI") == 1
+    assert "KPI (bridge)" not in titles
+    assert spreadsheet.sheet("KPI").values[(3, 0)] == "担当2"
