@@ -330,6 +330,18 @@ def test_number_batch_with_long_plus_number():
     assert _bulk_float(faulty)[faulty.index("1e+5")] == 100000.0
 
 
+@pytest.mark.parametrize("faults", [[], ["abc"]])
+def test_number_whole_lines_match_to_numeric(faults):
+    """Whole numbers read in numpy, up to 15 digits, equal to_numeric's values."""
+    rng = random.Random(5)
+    texts = [str(rng.randint(0, 10 ** rng.randint(1, 20))) for _ in range(3000)]
+    texts += ["0", "00012", "000000000000000", "999999999999999", "9999999999999999", *faults]
+    expected = _to_numeric(texts)
+    assert _read_floats_as_csv(texts) is not None
+    numbers = _bulk_float(texts)
+    assert np.array_equal(numbers, expected, equal_nan=True)
+
+
 def test_number_fast_path_matches_to_numeric():
     """Lines read by the C reader get the value pd.to_numeric gives them."""
     rng = random.Random(3)
