@@ -2,8 +2,8 @@
 
 The fake (``tests.fakes.sheets``) serves a spreadsheet filled with a
 generated sheet on 127.0.0.1. The Google adapter reads it, the engine
-validates it and the adapter writes the managed columns, notes and
-highlighting back, exactly as ``bridge validate`` does. The first run adds
+validates it and the adapter writes the managed columns and the
+highlighting rules back, exactly as ``bridge validate`` does. The first run adds
 the managed columns and the second finds them again by developer metadata,
 so both are counted. The OAuth token endpoint is not counted.
 """

@@ -170,10 +170,10 @@ def test_token_absent_from_logs(spreadsheet, design, fake_sheets, caplog):
     assert TOKEN not in str(caught.value)
 
 
-def run_cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+def run_cli(*args: str, env: dict[str, str], cwd: Path = ROOT) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [sys.executable, "-m", "bridge", *args],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=False,
+        cwd=cwd, env=env, capture_output=True, text=True, timeout=120, check=False,
     )  # fmt: skip
 
 
@@ -189,8 +189,10 @@ def test_cli_validates_url(spreadsheet, fake_sheets, tmp_path):
     url = f"https://docs.google.com/spreadsheets/d/{SPREADSHEET_ID}/edit#gid={gid}"
     report = tmp_path / "report.json"
 
+    # In tmp_path: a Google source has no result file, so the history
+    # database goes to the working folder.
     done = run_cli("-vv", "validate", url, "--as-of", "2026-12-01", "--lang", "en",
-                   "--report", str(report), env=cli_env(fake_sheets))  # fmt: skip
+                   "--report", str(report), env=cli_env(fake_sheets), cwd=tmp_path)  # fmt: skip
 
     assert done.returncode == 1, done.stderr  # the example has rows with errors
     assert f"spreadsheets/d/{SPREADSHEET_ID}/edit#gid={gid}" in done.stdout
