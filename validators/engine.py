@@ -98,6 +98,7 @@ def validate(
         name: _normalize(design, name, series, table.time_zone, prepared)
         for name, series in raw.items()
     }
+    del first_column, prepared  # at 1M rows its distinct values and texts take tens of MB
     ctx = RuleContext(table, design, binding, pd.Timestamp(as_of), index, raw, values)
     ctx.findings.extend(binding.findings)
     _check_missing_columns(ctx)

@@ -571,6 +571,7 @@ def prepare(
     empty[textual] = texts == ""
     # Every error value starts with "#", so most columns skip the lookup.
     joined = cells.joined_text if textual.all() else None
+    cells.joined_text = None  # a large sheet's column of text: do not keep it
     if joined is None:
         joined = SEPARATOR.join(texts.tolist())
     if "#" in joined:
