@@ -68,14 +68,14 @@ class RuleContext:
         flags = np.asarray(mask, dtype=bool)
         if not flags.any():
             return
-        positions = self.index[flags]
+        positions = self.index.to_numpy()[flags]
         column = column or (self.column(property_name) if property_name else None)
         raw = self.raw.get(property_name) if property_name else None
         # Positional arrays and one list per field: label lookups and method
         # calls per finding are far slower at 100k rows.
         count = len(positions)
         first_row = self.table.sheet_row(0)  # sheet rows follow positions one to one
-        rows = (np.asarray(positions, dtype=np.int64) + first_row).tolist()
+        rows = (positions.astype(np.int64, copy=False) + first_row).tolist()
         if raw is None:
             values: list[Any] = [None] * count
         else:

@@ -64,7 +64,7 @@ def check_required(ctx: RuleContext) -> None:
         if column is None:
             continue  # reported once as a missing column
         result = ctx.values[prop.name]
-        missing = result.empty & ~result.formula_error
+        missing = result.empty.to_numpy() & ~result.formula_error.to_numpy()
         params = {"label": column.name}
         ctx.emit(missing, prop.name, Code.MISSING_REQUIRED, Severity.ERROR, params)
 

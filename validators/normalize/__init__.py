@@ -141,22 +141,26 @@ def normalize_prepared(
         invalid = np.zeros(count, dtype=bool)
         invalid[pending] = parsed.invalid
 
+    # The arrays are the parser's and prepare's own, used by nothing else
+    # afterwards, so the Series take them without a copy.
     expand = column.distinct.expand
-    result_values = pd.Series(
-        expand(values, _missing_value(values.dtype)), index=index, dtype=values.dtype
-    )
+
+    def series(cells: np.ndarray, dtype: np.dtype | type) -> pd.Series:
+        return pd.Series(cells, index=index, dtype=dtype, copy=False)
+
+    result_values = series(expand(values, _missing_value(values.dtype)), values.dtype)
     suggestion = None
     if parsed.suggestion is not None and np.not_equal(parsed.suggestion, None).any():
         suggestions = np.full(count, None, dtype=object)
         suggestions[pending] = parsed.suggestion
-        suggestion = pd.Series(expand(suggestions, None), index=index, dtype=object)
+        suggestion = series(expand(suggestions, None), object)
     if kind == "datetime":
         result_values = result_values.dt.tz_localize("UTC").dt.tz_convert(time_zone)
     return Normalized(
         values=result_values,
-        empty=pd.Series(expand(column.empty, True), index=index, dtype=bool),
-        invalid=pd.Series(expand(invalid, False), index=index, dtype=bool),
-        formula_error=pd.Series(expand(column.formula_error, False), index=index, dtype=bool),
+        empty=series(expand(column.empty, True), bool),
+        invalid=series(expand(invalid, False), bool),
+        formula_error=series(expand(column.formula_error, False), bool),
         suggestion=suggestion,
     )
 
