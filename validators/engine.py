@@ -407,7 +407,9 @@ def _row_status(findings: list[Finding], first_row: int, blank: np.ndarray) -> n
     failed = on_row & (severities == Severity.ERROR.value)
     warned = on_row & ~failed
 
-    status = np.full(len(blank), "ok", dtype=object)
+    # fill() stores one shared "ok": np.full would make a new str per row.
+    status = np.empty(len(blank), dtype=object)
+    status.fill("ok")
     status[(rows[warned] - first_row).astype(np.intp)] = "warning"
     status[(rows[failed] - first_row).astype(np.intp)] = "error"
     status[blank] = "blank"
