@@ -48,6 +48,8 @@ def stage_entered_dates(
     assert ctx.stage_ids is not None and ctx.pipeline_ids is not None
     entered = pd.Series(pd.NaT, index=ctx.index, dtype="datetime64[ns]")
     source = pd.Series(None, index=ctx.index, dtype=object)
+    if not ctx.design.sheet.stage_entered_column and ctx.stage_ids.isna().all():
+        return entered, source  # no stage to date, and no column that dates rows anyway
 
     for pipeline in ctx.design.pipelines:
         for stage in pipeline.stages:
