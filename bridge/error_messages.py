@@ -19,6 +19,11 @@ ERROR_TEMPLATES: dict[str, str] = {
         "Error: cannot read {path}: {reason}. Open it in Excel, save it as .xlsx or .csv "
         "and try again."
     ),
+    "csv_syntax": N_(
+        "Error: {path} breaks off at line {line}: a quoted cell is not closed, or text "
+        'follows its closing quote. Fix the quotes (") there, or save the file again from '
+        "Excel."
+    ),
     "empty_file": N_("Error: {path} is empty. Check that you chose the right file and sheet."),
     "encoding_unknown": N_(
         "Error: cannot decode {path} (tried {tried}). Save it again as CSV UTF-8 in Excel."

@@ -13,6 +13,7 @@ by what the caller should do::
     │   ├── UnreadableFileError        unreadable_file
     │   ├── EmptyFileError             empty_file
     │   ├── EncodingUnknownError       encoding_unknown
+    │   ├── CsvSyntaxError             csv_syntax
     │   ├── SheetNotFoundError         sheet_not_found
     │   ├── NoDataSheetError           no_data_sheet
     │   └── HeaderRowNotFoundError     header_row_not_found
@@ -106,6 +107,21 @@ class EmptyFileError(InputError):
             f"{where} is empty. Check that you chose the right file and sheet.",
             path=str(path),
             sheet=sheet or "",
+        )
+
+
+class CsvSyntaxError(InputError):
+    code = "csv_syntax"
+
+    def __init__(self, path: Path, line: int, detail: str) -> None:
+        self.path = path
+        self.line = line
+        super().__init__(
+            f"{path} breaks off at line {line} ({detail}): a quoted cell is not closed, or "
+            "text follows its closing quote. Fix the quotes there, or save the file again "
+            "from Excel.",
+            path=str(path),
+            line=line,
         )
 
 

@@ -296,6 +296,23 @@ def test_read_csv_streams_a_late_wider_row_and_shares_texts(tmp_path):
     assert all(cell is None for cell in table.columns[3][:5000])
 
 
+@pytest.mark.parametrize(
+    ("text", "line"),
+    [
+        ('id,name\n1,a\n2,"unclosed\n3,b\n4,c\n', 3),  # would swallow rows 3 and 4
+        ('id,name\n1,"a\nb",x\n2,"c"d\n', 4),  # text after the closing quote
+    ],
+)
+def test_read_csv_broken_quotes_name_the_line(tmp_path, text, line):
+    path = make_csv(tmp_path / "deals.csv", text)
+
+    with pytest.raises(errors.CsvSyntaxError) as raised:
+        read_local(path)
+
+    assert raised.value.line == line
+    assert raised.value.code == "csv_syntax"
+
+
 def test_read_csv_managed_by_header(tmp_path):
     path = make_csv(
         tmp_path / "deals.csv", "会社,スコア,検証ステータス,Findings,スコア\nA社,1,OK,,2\n"

@@ -12,7 +12,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from bridge.errors import EncodingUnknownError, UnreadableFileError
+from bridge.errors import CsvSyntaxError, EncodingUnknownError, UnreadableFileError
 from bridge.sheets.local_grid import build_table
 from bridge.sheets.local_paths import replace_atomically
 from bridge.sheets.managed import column_for_header, managed_header
@@ -73,11 +73,20 @@ def iter_csv_rows(path: Path) -> Iterator[list[str]]:
 
     # newline="" leaves CR, LF and CRLF to the csv module, which also keeps
     # line breaks inside quoted cells.
+    # strict: a quote left open would otherwise swallow every later row into
+    # one cell, and text after a closing quote would be joined silently.
     with io.TextIOWrapper(_open_binary(path), encoding=encoding, newline="") as text:
-        try:
-            yield from csv.reader(text)
-        except csv.Error as error:
-            raise UnreadableFileError(path, f"invalid CSV ({error})") from error
+        reader = csv.reader(text, strict=True)
+        first_line = 1  # where the row being read starts
+        while True:
+            try:
+                row = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as error:
+                raise CsvSyntaxError(path, first_line, str(error)) from error
+            yield row
+            first_line = reader.line_num + 1
 
 
 def read_csv_grid(path: Path) -> list[list[str]]:
