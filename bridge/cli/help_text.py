@@ -189,7 +189,8 @@ def wrap_by_display_width(text: str, width: int) -> list[str]:
             continue
         size = _display_width(token)
         gap = 1 if space else 0
-        fits = used + gap + size <= width or token in _NO_LINE_START
+        # "）" alone, or an ASCII run such as ")." after wide text, must not start a line.
+        fits = used + gap + size <= width or (not gap and token[0] in _NO_LINE_START)
         if line and not fits:
             lines.append(line)
             line, used = token, size

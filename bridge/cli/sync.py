@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Callable
+from contextlib import nullcontext
 from functools import wraps
 from pathlib import Path
 from typing import Any
@@ -37,6 +38,10 @@ from sync.db import engine_from_env
 from sync.errors import MissingTokenError, SyncError
 from sync.ledger import Ledger
 from sync.runner import Progress, RunOptions
+
+LIMIT_OR_WAVE = N_(
+    "Error: give --limit N (the rows of this step) or --wave NAME (one wave of the design)."
+)
 
 ACTION_TEXTS = {
     "create": N_("Create"),
@@ -138,9 +143,13 @@ def plan_command(source, design_path, sheet, lang, as_of, wave, json_path) -> No
 @sync_group.command("run")
 @sheet_options
 @click.option(
-    "--limit", type=click.IntRange(min=1), required=True, help="Rows to send in this step."
+    "--limit",
+    type=click.IntRange(min=1),
+    help="Rows to send in this step. Required unless --wave is given.",
 )
-@click.option("--wave", help="Send only the rows of this wave of the design.")
+@click.option(
+    "--wave", help="Send only the rows of this wave of the design (all of them, or up to --limit)."
+)
 @click.option("--dry-run", is_flag=True, help="Show which rows would be sent; send nothing.")
 @click.option("--update-only", is_flag=True, help="Update records already in HubSpot; create none.")
 @click.option(
@@ -153,18 +162,27 @@ def plan_command(source, design_path, sheet, lang, as_of, wave, json_path) -> No
 def run_command(source, design_path, sheet, lang, as_of, limit, wave, dry_run, update_only,  # noqa: ANN001
                 resume, output) -> None:  # fmt: skip
     """Send the next LIMIT clean rows (or one wave) to HubSpot and write the results back."""
+    if limit is None and wave is None:
+        # One step at a time: a run of every row at once needs --limit or --wave.
+        click.echo(gettext(pick_language(lang), LIMIT_OR_WAVE), err=True)
+        sys.exit(EXIT_USAGE)
     loaded = open_sheet(source, design_path=design_path, sheet=sheet, as_of=parse_as_of(as_of),
                         lang=lang, output=output)  # fmt: skip
     lang = loaded.lang
     options = RunOptions(limit=limit, wave=wave, update_only=update_only, dry_run=dry_run,
                          resume=resume)  # fmt: skip
     client = None if dry_run else make_client()
-    with click.progressbar(
-        length=limit, label=gettext(lang, N_("Syncing")), file=sys.stderr
-    ) as bar:
+    # A dry run sends nothing, so it shows no "Syncing" bar.
+    bar_context = nullcontext(None) if dry_run else click.progressbar(
+        length=limit or 1, label=gettext(lang, N_("Syncing")), file=sys.stderr
+    )  # fmt: skip
+    with bar_context as bar:
         shown = {"rows": 0}
 
         def progress(event: Progress) -> None:
+            if bar is None:
+                return
+            bar.length = event.rows_total or bar.length  # a wave's size is known once planned
             if event.step == "confirmed":
                 bar.update(event.rows_done - shown["rows"])
                 shown["rows"] = event.rows_done

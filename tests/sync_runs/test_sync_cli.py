@@ -104,3 +104,34 @@ def test_second_run_refused_while_active(tmp_path, hubspot_env, monkeypatch):
     assert "--resume" in result.output
     assert "Traceback" not in result.output
     assert hubspot_env.records.get("deals", {}) == {}
+
+
+def test_run_needs_limit_or_wave(tmp_path, hubspot_env, monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'ledger.db'}")
+    sheet = write_sheet(tmp_path, deal_frame(3))
+
+    result = invoke("sync", "run", str(sheet), "--design", str(DESIGN_PATH), "--lang", "en")
+
+    assert result.exit_code == 2
+    assert "give --limit N" in result.output
+    assert hubspot_env.records.get("deals", {}) == {}
+
+
+def test_run_one_whole_wave_without_limit(tmp_path, hubspot_env, monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'ledger.db'}")
+    add_test_owners(hubspot_env)
+    frame = deal_frame(30)
+    sheet = write_sheet(tmp_path, frame)
+    common = ["--design", str(DESIGN_PATH), "--as-of", "2024-01-15", "--lang", "en"]
+    expected = int((frame["担当者"] == "佐藤").sum())
+
+    dry = invoke("sync", "run", str(sheet), *common, "--wave", "sato", "--dry-run")
+    result = invoke("sync", "run", str(sheet), *common, "--wave", "sato",
+                    "--output", str(tmp_path / "out.csv"))  # fmt: skip
+
+    assert dry.exit_code == 0, dry.output
+    assert f"Dry run: {expected} rows would be sent." in dry.output
+    assert "Syncing" not in dry.output  # a dry run sends nothing
+    assert result.exit_code == 0, result.output
+    assert 0 < expected < len(frame)
+    assert len(hubspot_env.records["deals"]) == expected
