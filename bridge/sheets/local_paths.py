@@ -106,7 +106,7 @@ def default_output_path(source: Path) -> DefaultOutput:
         return DefaultOutput(beside, in_working_directory=False)
 
     fallback = Path.cwd() / name
-    logger.warning("Cannot write in %s, so the output goes to %s", beside.parent, fallback)
+    logger.info("Cannot write in %s, so the output goes to %s", beside.parent, fallback)
     return DefaultOutput(fallback, in_working_directory=True)
 
 
