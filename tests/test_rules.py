@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import pytest
 
@@ -303,3 +304,18 @@ def test_row_table_columns_accept_writes():
     keys = result.rows["row_key"]
     keys.iloc[0] = "changed"
     assert result.values["deal_id"].iloc[0] == "D-1"
+
+
+def test_percent_range_is_quoted_in_percent():
+    # The example design's usage rate is a percent limited to 0..1 as a fraction;
+    # the user typed "120%", so the limits read 0% and 100%.
+    example = Path(__file__).resolve().parent.parent / "examples" / "design.yaml"
+    design = load_design_text(example.read_text(encoding="utf-8"))
+    table = SheetTable.from_rows("案件", ["案件ID", "利用率"], [["D-1", "120%"], ["D-2", "80%"]])
+
+    result = validate(table, design, AS_OF)
+
+    [finding] = [f for f in result.findings if f.code.value == "out_of_range"]
+    assert finding.row == 2
+    assert finding.value == "120%"
+    assert (finding.params["min"], finding.params["max"]) == ("0%", "100%")

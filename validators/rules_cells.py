@@ -40,14 +40,18 @@ def check_cells(ctx: RuleContext) -> None:
             ctx.emit(result.invalid, prop.name, code, Severity.ERROR, params, result.suggestion)
 
         if prop.min is not None or prop.max is not None:
-            _check_range(ctx, prop.name, prop.min, prop.max)
+            _check_range(ctx, prop.name, prop.min, prop.max, percent=prop.type == "percent")
 
 
-def _check_range(ctx: RuleContext, name: str, low: float | None, high: float | None) -> None:
+def _check_range(
+    ctx: RuleContext, name: str, low: float | None, high: float | None, *, percent: bool
+) -> None:
     numbers = pd.to_numeric(ctx.values[name].values, errors="coerce")
     too_low = numbers < low if low is not None else pd.Series(False, index=ctx.index)
     too_high = numbers > high if high is not None else pd.Series(False, index=ctx.index)
-    params = {"min": _number_text(low), "max": _number_text(high)}
+    # A percent's limits are fractions (0 to 1) but the user typed "120%": quote them so.
+    limit_text = _percent_text if percent else _number_text
+    params = {"min": limit_text(low), "max": limit_text(high)}
     if high is None:
         params["problem"] = "below"
     elif low is None:
@@ -73,3 +77,9 @@ def _number_text(value: float | None) -> str:
     if value is None:
         return "–"
     return str(int(value)) if float(value).is_integer() else str(value)
+
+
+def _percent_text(value: float | None) -> str:
+    if value is None:
+        return "–"
+    return _number_text(round(value * 100, 6)) + "%"

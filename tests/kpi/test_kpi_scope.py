@@ -187,3 +187,22 @@ def test_drivers_judge_kpi_pipeline_only(report, frame):
     by_value = {value.value: value for value in table.values}
     for region, rows in closed.groupby("地域"):
         assert by_value[region].rows == len(rows), region
+
+
+def test_out_of_range_values_are_not_kpi_data():
+    # 満足度 7 on the 1-5 scale is an out_of_range error, so the KPIs leave it out.
+    rows = [list(row) for row in ROWS]
+    rows[0][HEADERS.index("満足度")] = "7"
+    design = load_design_text(DESIGN)
+    result = validate(SheetTable.from_rows("案件", HEADERS, rows), design, AS_OF)
+    flagged = [f for f in result.findings if f.code.value == "out_of_range"]
+
+    satisfaction = compute_kpis(result).satisfaction
+    cs_values = [
+        float(row[HEADERS.index("満足度")]) for row in ROWS[1:]
+        if row[HEADERS.index("パイプライン")] == "CS" and row[HEADERS.index("満足度")]
+    ]  # fmt: skip
+
+    assert [f.row for f in flagged] == [2]
+    assert satisfaction.rows == len(cs_values)
+    assert satisfaction.mean.value == pytest.approx(sum(cs_values) / len(cs_values))

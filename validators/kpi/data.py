@@ -69,7 +69,7 @@ class KpiData:
         return cls(
             design=design,
             rows=checked,
-            values=values.reindex(checked.index),
+            values=_within_limits(design, values.reindex(checked.index)),
             findings=list(findings),
             as_of=as_of,
             period=period or Period.ending(as_of, design.kpi.period_days),
@@ -175,3 +175,25 @@ def _text(value: object) -> str | None:
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value)
+
+
+def _within_limits(design: Design, values: pd.DataFrame) -> pd.DataFrame:
+    """Blank out values outside their property's min and max.
+
+    Validation reports them as out_of_range errors (a satisfaction of 7 on a
+    1 to 5 scale); the KPIs must not count them as data.
+    """
+    limited = [
+        prop for prop in design.properties
+        if prop.name in values.columns and (prop.min is not None or prop.max is not None)
+    ]  # fmt: skip
+    if not limited:
+        return values
+    values = values.copy()
+    for prop in limited:
+        numbers = pd.to_numeric(values[prop.name], errors="coerce")
+        outside = (numbers < prop.min if prop.min is not None else False) | (
+            numbers > prop.max if prop.max is not None else False
+        )
+        values[prop.name] = values[prop.name].mask(outside)
+    return values
