@@ -93,12 +93,9 @@ def validate(
     }
     # The blank check prepared the first column for its property. Without
     # blank rows that covers the same cells, so normalising reuses it.
-    prepared = first_column if kept is None else None
-    values = {
-        name: _normalize(design, name, series, table.time_zone, prepared)
-        for name, series in raw.items()
-    }
-    del first_column, prepared  # at 1M rows its distinct values and texts take tens of MB
+    reusable = [first_column] if first_column is not None and kept is None else []
+    del first_column  # reusable holds the only reference, which _normalize_all drops
+    values = _normalize_all(design, raw, table.time_zone, reusable)
     ctx = RuleContext(table, design, binding, pd.Timestamp(as_of), index, raw, values)
     ctx.findings.extend(binding.findings)
     _check_missing_columns(ctx)
@@ -193,6 +190,27 @@ def _raw_cells(cells: np.ndarray, kept: np.ndarray | None, index: pd.Index) -> p
     if kept is None:
         return pd.Series(cells, index=index, dtype=object, copy=False)
     return pd.Series(cells[kept], index=index, dtype=object, copy=False)
+
+
+def _normalize_all(
+    design: Design, raw: dict[str, pd.Series], time_zone: str, reusable: list[_PreparedColumn]
+) -> dict[str, Normalized]:
+    """Normalise each property's cells, in the order of ``raw``.
+
+    The property of the prepared column in ``reusable`` goes first, and the
+    list is emptied, so that its prepared cells (tens of MB at 1M rows) are
+    freed before the other columns are normalised.
+    """
+    done: dict[str, Normalized] = {}
+    if reusable:
+        prepared = reusable.pop()
+        name = prepared.property_name
+        done[name] = _normalize(design, name, raw[name], time_zone, prepared)
+        del prepared
+    return {
+        name: done[name] if name in done else _normalize(design, name, series, time_zone)
+        for name, series in raw.items()
+    }
 
 
 def _normalize(
