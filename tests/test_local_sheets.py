@@ -862,6 +862,22 @@ def test_write_csv_keeps_user_cells(tmp_path):
     assert len(second.headers) == 7
 
 
+def test_tab_separated_csv_read_and_written_with_tabs(tmp_path):
+    # A sheet copied from Google Sheets into a text file: a title, then tabs.
+    text = "2024年度 案件一覧\n会社\tメモ\nA社\t1,200円\nB社\t\n"
+    source = make_csv(tmp_path / "deals.csv", text)
+    table = read_local(source, header_row=2)
+    output = tmp_path / "deals.checked.csv"
+
+    write_local(table, source, output, WriteBack(columns={ManagedColumn.STATUS: ["OK", "NG"]}))
+
+    assert table.headers == ["会社", "メモ"]
+    assert table.rows == [["A社", "1,200円"], ["B社", None]]
+    assert csv_text(output) == (
+        "2024年度 案件一覧\r\n会社\tメモ\t検証ステータス\r\nA社\t1,200円\tOK\r\nB社\t\tNG\r\n"
+    )
+
+
 def test_write_csv_rewrites_english_headers_in_place(tmp_path):
     source = make_csv(
         tmp_path / "deals.csv", "Company,Validation status,Findings,Note\nA,old,old,keep\n"

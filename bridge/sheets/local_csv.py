@@ -24,6 +24,9 @@ logger = logging.getLogger(__name__)
 # Tried in this order. Excel Japan saves "CSV UTF-8" with a BOM and plain "CSV" as cp932.
 CSV_ENCODINGS = ("utf-8-sig", "utf-8", "cp932")
 
+# Lines read to tell a tab-separated file from a comma-separated one.
+SNIFFED_LINES = 5
+
 # Characters that Windows and macOS reject in file names.
 _UNSAFE_FILE_NAME = re.compile(r'[\\/:*?"<>|\x00-\x1f]')
 
@@ -70,13 +73,14 @@ def _open_binary(path: Path) -> BinaryIO:
 def iter_csv_rows(path: Path) -> Iterator[list[str]]:
     """Yield each row of a .csv file as strings, empty cells as ""."""
     encoding = csv_encoding(path)
+    delimiter = csv_delimiter(path, encoding)
 
     # newline="" leaves CR, LF and CRLF to the csv module, which also keeps
     # line breaks inside quoted cells.
     # strict: a quote left open would otherwise swallow every later row into
     # one cell, and text after a closing quote would be joined silently.
     with io.TextIOWrapper(_open_binary(path), encoding=encoding, newline="") as text:
-        reader = csv.reader(text, strict=True)
+        reader = csv.reader(text, delimiter=delimiter, strict=True)
         first_line = 1  # where the row being read starts
         while True:
             try:
@@ -87,6 +91,19 @@ def iter_csv_rows(path: Path) -> Iterator[list[str]]:
                 raise CsvSyntaxError(path, first_line, str(error)) from error
             yield row
             first_line = reader.line_num + 1
+
+
+def csv_delimiter(path: Path, encoding: str) -> str:
+    """Return "\t" for a tab-separated file saved as .csv, else ",".
+
+    The first lines decide (a title may sit above the header): more tabs
+    than commas mean tabs, as in a sheet copied from Google Sheets or saved
+    by Excel as tab-delimited text, where commas only appear inside values
+    such as 1,200円.
+    """
+    with io.TextIOWrapper(_open_binary(path), encoding=encoding, newline="") as text:
+        head = "".join(text.readline() for _ in range(SNIFFED_LINES))
+    return "\t" if head.count("\t") > head.count(",") else ","
 
 
 def read_csv_grid(path: Path) -> list[list[str]]:
@@ -226,12 +243,12 @@ def _fill_row(
     return row
 
 
-def write_csv_file(path: Path, rows: Iterable[list[Any]]) -> None:
+def write_csv_file(path: Path, rows: Iterable[list[Any]], delimiter: str = ",") -> None:
     """Write ``rows`` as UTF-8 with BOM and CRLF line ends, the form Excel Japan opens."""
 
     def write(temporary: Path) -> None:
         with temporary.open("w", encoding="utf-8-sig", newline="") as handle:
-            writer = csv.writer(handle, lineterminator="\r\n")
+            writer = csv.writer(handle, delimiter=delimiter, lineterminator="\r\n")
             writer.writerows(
                 [value if type(value) is str else format_csv_value(value) for value in row]
                 for row in rows
@@ -248,10 +265,13 @@ def extra_sheet_path(output: Path, name: str) -> Path:
 def write_csv_result(table: SheetTable, source: Path, output: Path, result: WriteBack) -> None:
     """Copy a .csv source to ``output`` with the managed columns of ``result`` filled in.
 
-    User cells keep their exact text. The file is re-encoded as UTF-8 with BOM
-    and CRLF, and cell marks are dropped because .csv cannot show them.
+    User cells keep their exact text and the source's delimiter. The file is
+    re-encoded as UTF-8 with BOM and CRLF, and cell marks are dropped because
+    .csv cannot show them.
     """
-    write_csv_file(output, rows_with_managed_columns(iter_csv_rows(source), table, result))
+    delimiter = csv_delimiter(source, csv_encoding(source))
+    rows = rows_with_managed_columns(iter_csv_rows(source), table, result)
+    write_csv_file(output, rows, delimiter)
     logger.info("Wrote %d managed columns to %s", len(result.columns), output)
 
     for name, rows in result.extra_sheets.items():
