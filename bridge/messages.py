@@ -59,6 +59,10 @@ FINDING_TEMPLATES: dict[str, str] = {
         "The score fell from {previous} to {score} ({drop} points; the limit is {threshold})."
     ),
     "header_problem.blank": N_("The header cell is blank; the column is called {column} here."),
+    "header_problem.blank_with_values": N_(
+        "The header cell is blank, but row {first_row} has a value in this column (a row with "
+        "more cells than the header?). Add a header, or move the value into its column."
+    ),
     "header_problem.duplicate": N_(
         "The header repeats an earlier column; this one is called {column} here."
     ),

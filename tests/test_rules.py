@@ -10,6 +10,7 @@ import pytest
 from bridge.messages import finding_message
 from validators.design_file import load_design_text
 from validators.engine import PreviousState, validate
+from validators.findings import column_letter
 from validators.table import ManagedColumn, SheetTable
 
 DESIGN = """\
@@ -186,7 +187,7 @@ def test_blank_and_duplicate_headers_named_and_reported():
     row = [*good_row(), "x", "a", "b"]
     result = run([row], headers=headers)
     header_findings = [(f.column, f.params["problem"]) for f in result.findings]
-    assert header_findings == [("(L)", "blank"), ("メモ", "unknown"), ("メモ (2)", "duplicate")]
+    assert header_findings == [("(L)", "blank_with_values"), ("メモ", "unknown"), ("メモ (2)", "duplicate")]
 
 
 def test_missing_required_column_reported_once():
@@ -319,3 +320,21 @@ def test_percent_range_is_quoted_in_percent():
     assert finding.row == 2
     assert finding.value == "120%"
     assert (finding.params["min"], finding.params["max"]) == ("0%", "100%")
+
+
+def test_blank_header_over_values_names_the_first_row():
+    headers = [*HEADERS, None, None]
+    rows = [good_row() + [None, None], good_row(案件ID="D-2") + [None, "余分"]]
+
+    result = run(rows, headers=headers)
+
+    header_findings = {
+        f.column_letter: f.params for f in result.findings if f.code.value == "header_problem"
+    }
+    extra = column_letter(len(HEADERS) + 2)
+    empty = column_letter(len(HEADERS) + 1)
+    assert header_findings[extra] == {"problem": "blank_with_values", "first_row": 3}
+    assert header_findings[empty] == {"problem": "blank"}
+    assert "row 3 has a value" in finding_message(
+        next(f for f in result.findings if f.column_letter == extra), "en"
+    )

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import unicodedata
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -70,7 +70,12 @@ def name_columns(table: SheetTable) -> tuple[list[Column], list[Finding]]:
 
         if not text:
             name = f"({letter})"
-            findings.append(_header_finding(table, name, letter, raw, "blank"))
+            first = _first_row_with_value(table, index)
+            if first is None:
+                findings.append(_header_finding(table, name, letter, raw, "blank"))
+            else:  # often a row with more cells than the header
+                finding = _header_finding(table, name, letter, raw, "blank_with_values")
+                findings.append(replace(finding, params={**finding.params, "first_row": first}))
         else:
             key = header_key(text)
             seen[key] = seen.get(key, 0) + 1
@@ -127,3 +132,11 @@ def _header_finding(table: SheetTable, name: str, letter: str, raw: Any, problem
         value=raw,
         params={"problem": problem},
     )
+
+
+def _first_row_with_value(table: SheetTable, index: int) -> int | None:
+    """Return the sheet row of the column's first non-blank cell, or None."""
+    for position, value in enumerate(table.columns[index].tolist()):
+        if value is not None and str(value).strip():
+            return table.sheet_row(position)
+    return None
