@@ -152,3 +152,25 @@ def test_validator_message_has_no_pydantic_prefix():
     problems = problems_of(text.replace("  pipeline: cs\n", "  pipeline: sales\n", 1))
     assert problems[0].key == "kpi"
     assert not problems[0].params["detail"].startswith("Value error")
+
+
+@pytest.mark.parametrize(
+    ("extra", "code", "japanese"),
+    [
+        ("    max: five", "not_a_number", "「five」は数値として読み取れません。"),
+        ("    max: [5]", "not_a_number", None),
+        ("    required: maybe", "not_a_boolean", "「maybe」は true か false で書いてください。"),
+        ("    aliases: 金額円", "not_a_list", "ここにはリスト（例: [a, b]）を書いてください。"),
+    ],
+)
+def test_type_mistakes_read_in_the_users_language(extra, code, japanese):
+    text = MINIMAL.replace("    type: currency", "    type: currency\n" + extra)
+
+    [problem] = problems_of(text)
+    message = design_problem_message(problem, "ja", "design.yaml")
+
+    assert problem.code == code
+    assert problem.line == 10
+    if japanese is not None:
+        assert message.endswith(japanese)
+    assert "Input should" not in message  # pydantic's own English text

@@ -134,12 +134,38 @@ def _problem_from_pydantic(item: Any, lines: dict[KeyPath, int]) -> DesignProble
     ctx = item.get("ctx") or {}
     if "expected" in ctx:
         params["expected"] = ctx["expected"]
-    code = {
-        "missing": "missing_key",
-        "extra_forbidden": "unknown_key",
-        "literal_error": "invalid_choice",
-    }.get(item["type"], "invalid_value")
+    for bound in ("ge", "gt", "le", "lt"):
+        if bound in ctx:
+            params["limit"] = ctx[bound]
+    code = _PYDANTIC_CODES.get(item["type"], "invalid_value")
     return DesignProblem(format_key(path), _line_for(path, lines), code, params)
+
+
+# Pydantic error types -> design problem codes with a message of their own,
+# so that the admin reads the mistake in their language, not pydantic's English.
+_PYDANTIC_CODES = {
+    "missing": "missing_key",
+    "extra_forbidden": "unknown_key",
+    "literal_error": "invalid_choice",
+    "float_parsing": "not_a_number",
+    "float_type": "not_a_number",
+    "int_parsing": "not_an_integer",
+    "int_type": "not_an_integer",
+    "int_from_float": "not_an_integer",
+    "bool_parsing": "not_a_boolean",
+    "bool_type": "not_a_boolean",
+    "string_type": "not_text",
+    "list_type": "not_a_list",
+    "tuple_type": "not_a_list",
+    "set_type": "not_a_list",
+    "dict_type": "not_a_mapping_here",
+    "model_type": "not_a_mapping_here",
+    "model_attributes_type": "not_a_mapping_here",
+    "greater_than_equal": "too_small",
+    "greater_than": "not_above",
+    "less_than_equal": "too_large",
+    "less_than": "not_below",
+}
 
 
 def check_references(design: Design, lines: dict[KeyPath, int]) -> Iterable[DesignProblem]:
