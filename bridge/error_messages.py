@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from bridge.errors import BridgeError
 from bridge.i18n import N_, gettext
+from bridge.reasons import Reason
 
 ERROR_TEMPLATES: dict[str, str] = {
     "file_not_found": N_(
@@ -55,6 +56,9 @@ def error_message(error: BridgeError, lang: str) -> str:
     template = ERROR_TEMPLATES.get(error.code)
     if template is None:
         return str(error)
+    reason = getattr(error, "reason", None)
+    if isinstance(reason, Reason):
+        return gettext(lang, template, **{**error.params, "reason": reason.text(lang)})
     if error.code == "design_invalid" and error.params.get("reason"):
         return gettext(lang, template, **error.params) + " " + str(error.params["reason"])
     return gettext(lang, template, **error.params)

@@ -27,6 +27,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, ClassVar
 
+from bridge.reasons import Reason, reason_of
+
 
 class BridgeError(Exception):
     """Root of every error the bridge reports to a user."""
@@ -85,9 +87,10 @@ class UnsupportedFileError(InputError):
 class UnreadableFileError(InputError):
     code = "unreadable_file"
 
-    def __init__(self, path: Path, reason: str) -> None:
+    def __init__(self, path: Path, reason: Reason | str) -> None:
         self.path = path
-        self.reason = reason
+        self.reason = reason_of(reason)
+        reason = str(self.reason)
         super().__init__(
             f"Cannot read {path}: {reason}. Open it in Excel, save it as .xlsx or .csv "
             "and try again.",
@@ -196,9 +199,10 @@ class OutputError(BridgeError):
 class OutputNotWritableError(OutputError):
     code = "output_not_writable"
 
-    def __init__(self, path: Path, reason: str) -> None:
+    def __init__(self, path: Path, reason: Reason | str) -> None:
         self.path = path
-        self.reason = reason
+        self.reason = reason_of(reason)
+        reason = str(self.reason)
         super().__init__(
             f"Cannot write {path}: {reason}. Choose another place with --output, "
             "or close the file if Excel has it open.",

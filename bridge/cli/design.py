@@ -23,6 +23,7 @@ from bridge.cli.output import format_table
 from bridge.errors import OutputNotWritableError
 from bridge.hubspot_messages import preflight_message, sync_error_message
 from bridge.i18n import N_, gettext
+from bridge.reasons import os_reason
 from bridge.validation import load_design
 from sync.errors import SyncError
 from sync.hubspot.client import DEFAULT_API_VERSION, DEFAULT_BASE_URL, HubSpotClient
@@ -181,5 +182,5 @@ def pull_command(output: Path, force: bool, lang: str | None) -> None:
     try:
         output.write_text(text, encoding="utf-8")
     except OSError as error:
-        raise OutputNotWritableError(output, error.strerror or str(error)) from None
+        raise OutputNotWritableError(output, os_reason(error)) from None
     click.echo(gettext(lang, N_("Design written to {path}"), path=output))

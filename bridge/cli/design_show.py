@@ -12,6 +12,7 @@ from bridge.cli.options import design_option
 from bridge.design_view import FORMATS, render_design
 from bridge.errors import OutputNotWritableError
 from bridge.i18n import N_, gettext
+from bridge.reasons import os_reason
 from bridge.validation import load_design
 
 WRITTEN_TEXT = N_("Design diagram written to {path}")
@@ -52,5 +53,5 @@ def show_command(
     try:
         output.write_text(text, encoding="utf-8")
     except OSError as error:
-        raise OutputNotWritableError(output, error.strerror or str(error)) from None
+        raise OutputNotWritableError(output, os_reason(error)) from None
     click.echo(gettext(lang, WRITTEN_TEXT, path=output), err=True)

@@ -15,6 +15,7 @@ from bridge.cli.app import handle_errors, pick_language
 from bridge.cli.design_group import design
 from bridge.errors import OutputNotWritableError
 from bridge.i18n import N_, gettext
+from bridge.reasons import os_reason
 from bridge.sheets.design_tab import design_to_rows
 from bridge.sheets.design_tab_io import load_design_rows, read_design_rows, write_design_rows
 from bridge.validation import load_design
@@ -70,7 +71,7 @@ def import_command(source: str, output: Path, tab: str | None, lang: str | None)
     try:
         output.write_text(text, encoding="utf-8")
     except OSError as error:
-        raise OutputNotWritableError(output, error.strerror or str(error)) from None
+        raise OutputNotWritableError(output, os_reason(error)) from None
     click.echo(
         gettext(
             lang, N_("Design read from {source} and saved to {path}"), source=label, path=output

@@ -18,6 +18,7 @@ from bridge.errors import (
     SpreadsheetNotFoundError,
     UnsupportedFileError,
 )
+from bridge.reasons import os_reason
 from bridge.sheets import design_tab_messages  # noqa: F401 - registers the problem texts
 from bridge.sheets.design_tab import (
     DESIGN_TAB_TITLES,
@@ -163,5 +164,5 @@ def _write_xlsx(path: Path, rows: list[list[Any]], tab: str | None) -> str:
     try:
         workbook.save(path)
     except OSError as error:
-        raise OutputNotWritableError(path, error.strerror or str(error)) from None
+        raise OutputNotWritableError(path, os_reason(error)) from None
     return f"{path} {title}"

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from bridge.errors import CsvSyntaxError, EncodingUnknownError, UnreadableFileError
+from bridge.reasons import os_reason
 from bridge.sheets.local_grid import build_table
 from bridge.sheets.local_paths import replace_atomically
 from bridge.sheets.managed import column_for_header, managed_header
@@ -67,7 +68,7 @@ def _open_binary(path: Path) -> BinaryIO:
     try:
         return path.open("rb")
     except OSError as error:
-        raise UnreadableFileError(path, error.strerror or str(error)) from error
+        raise UnreadableFileError(path, os_reason(error)) from error
 
 
 def iter_csv_rows(path: Path) -> Iterator[list[str]]:

@@ -18,6 +18,7 @@ from bridge.errors import (
     SourceNotFoundError,
     UnsupportedFileError,
 )
+from bridge.reasons import FOLDER_MISSING, IS_A_DIRECTORY, NO_WRITE_PERMISSION, Reason, os_reason
 
 logger = logging.getLogger(__name__)
 
@@ -78,15 +79,17 @@ def check_output(output: Path, source: Path) -> str:
     never overwritten.
     """
     if output.is_dir():
-        raise OutputNotWritableError(output, "it is a directory")
+        raise OutputNotWritableError(output, Reason(IS_A_DIRECTORY))
     kind = file_kind(output)
     if output.resolve() == source.resolve() and not is_checked_file(source):
         raise OutputIsSourceError(output)
     directory = output.parent
     if not directory.is_dir():
-        raise OutputNotWritableError(output, f"the directory {directory} does not exist")
+        raise OutputNotWritableError(output, Reason(FOLDER_MISSING, {"directory": str(directory)}))
     if not is_writable_directory(directory):
-        raise OutputNotWritableError(output, f"no permission to write in {directory}")
+        raise OutputNotWritableError(
+            output, Reason(NO_WRITE_PERMISSION, {"directory": str(directory)})
+        )
     return kind
 
 
@@ -121,6 +124,6 @@ def replace_atomically(path: Path, write: Callable[[Path], None]) -> None:
         write(temporary)
         os.replace(temporary, path)
     except OSError as error:
-        raise OutputNotWritableError(path, error.strerror or str(error)) from error
+        raise OutputNotWritableError(path, os_reason(error)) from error
     finally:
         temporary.unlink(missing_ok=True)

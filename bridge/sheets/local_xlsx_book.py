@@ -21,6 +21,7 @@ from openpyxl.workbook.workbook import Workbook
 from openpyxl.worksheet.worksheet import Worksheet
 
 from bridge.errors import UnreadableFileError
+from bridge.reasons import NOT_A_WORKBOOK, Reason
 
 logger = logging.getLogger(__name__)
 
@@ -62,7 +63,7 @@ def open_workbook(path: Path, *, data_only: bool) -> Workbook:
             workbook = openpyxl.load_workbook(path, data_only=data_only, rich_text=not data_only)
         except _LOAD_ERRORS as error:
             logger.debug("openpyxl failed to load %s", path, exc_info=True)
-            raise UnreadableFileError(path, f"not a valid .xlsx workbook ({error})") from error
+            raise UnreadableFileError(path, Reason(NOT_A_WORKBOOK)) from error
 
     # openpyxl warns about parts it drops on load, e.g. data validation extensions.
     for warning in caught:

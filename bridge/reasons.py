@@ -1,0 +1,57 @@
+"""Why a file cannot be read or written, as a message id with its fields.
+
+An error keeps the reason in this form so that the message is translated
+when it is shown, like the error's own template, instead of quoting an
+English text (such as the operating system's "Permission denied") inside a
+Japanese sentence.
+"""
+
+from __future__ import annotations
+
+import errno
+from dataclasses import dataclass, field
+from typing import Any
+
+from bridge.i18n import N_, gettext
+
+
+@dataclass(frozen=True)
+class Reason:
+    template: str  # English message id; its {fields} come from ``params``
+    params: dict[str, Any] = field(default_factory=dict)
+
+    def __str__(self) -> str:
+        return self.template.format(**self.params)
+
+    def text(self, lang: str) -> str:
+        return gettext(lang, self.template, **self.params)
+
+
+IS_A_DIRECTORY = N_("it is a folder")
+FOLDER_MISSING = N_("the folder {directory} does not exist")
+NO_WRITE_PERMISSION = N_("no permission to write in {directory}")
+NOT_A_WORKBOOK = N_("it is not a valid .xlsx workbook")
+OTHER = "{detail}"  # a reason with no translation: the system's own text
+
+_OS_REASONS = {
+    errno.EACCES: N_("permission denied"),
+    errno.EPERM: N_("permission denied"),
+    errno.ENOENT: N_("no such file or folder"),
+    errno.EISDIR: IS_A_DIRECTORY,
+    errno.ENOTDIR: N_("a part of the path is not a folder"),
+    errno.EROFS: N_("the disk is read-only"),
+    errno.ENOSPC: N_("the disk is full"),
+    errno.EBUSY: N_("another program is using the file"),
+}
+
+
+def os_reason(error: OSError) -> Reason:
+    """Return the reason of an operating-system error, translated where it is a common one."""
+    template = _OS_REASONS.get(error.errno) if error.errno is not None else None
+    if template is not None:
+        return Reason(template)
+    return Reason(OTHER, {"detail": error.strerror or str(error)})
+
+
+def reason_of(reason: Reason | str) -> Reason:
+    return reason if isinstance(reason, Reason) else Reason(OTHER, {"detail": reason})
