@@ -187,7 +187,11 @@ def test_blank_and_duplicate_headers_named_and_reported():
     row = [*good_row(), "x", "a", "b"]
     result = run([row], headers=headers)
     header_findings = [(f.column, f.params["problem"]) for f in result.findings]
-    assert header_findings == [("(L)", "blank_with_values"), ("メモ", "unknown"), ("メモ (2)", "duplicate")]
+    assert header_findings == [
+        ("(L)", "blank_with_values"),
+        ("メモ", "unknown"),
+        ("メモ (2)", "duplicate"),
+    ]
 
 
 def test_missing_required_column_reported_once():
