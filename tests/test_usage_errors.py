@@ -31,7 +31,13 @@ def run_bridge(*args: str, lang: str) -> subprocess.CompletedProcess[str]:
         (["validate", "x.xlsx", "--outpt", "y"], "en_US.UTF-8",
          "Error: there is no option --outpt. Did you mean --output?"),
         (["validate", "x.xlsx", "--lang", "fr"], "ja_JP.UTF-8",
-         "エラー: --lang の値が正しくありません: "),
+         "エラー: --lang に「fr」は指定できません。次のどれかを指定してください: ja, en。"),
+        (["validate", "x.xlsx", "--lang=fr"], "en_US.UTF-8",
+         'Error: "fr" is not a choice for --lang. Choose one of: ja, en.'),
+        (["sync", "run", "x.csv", "--limit", "0"], "ja_JP.UTF-8",
+         "エラー: --limit は 1 以上にしてください（指定された値: 0）。"),
+        (["sync", "run", "x.csv", "--limit", "abc"], "en_US.UTF-8",
+         'Error: "abc" is not a whole number for --limit.'),
     ],
 )  # fmt: skip
 def test_usage_error_in_users_language(args, lang, expected):

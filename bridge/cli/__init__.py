@@ -29,7 +29,7 @@ def main() -> None:
         sys.exit(EXIT_USAGE)
     except click.UsageError as error:
         lang = pick_language(None)
-        for line in usage_error_lines(error, lang):
+        for line in usage_error_lines(error, lang, sys.argv[1:]):
             click.echo(line, err=True)
         sys.exit(error.exit_code)
     except click.ClickException as error:

@@ -6,6 +6,8 @@ prints the same facts through the catalogs.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import click
 from click.exceptions import BadParameter, MissingParameter, NoSuchOption
 
@@ -17,9 +19,12 @@ NO_SUCH_OPTION = N_("Error: there is no option {option}.")
 DID_YOU_MEAN = N_("Did you mean {options}?")
 MISSING_PARAMETER = N_("Error: {name} is missing.")
 BAD_PARAMETER = N_("Error: invalid value for {name}: {detail}")
+BAD_CHOICE = N_('Error: "{value}" is not a choice for {name}. Choose one of: {choices}.')
+NOT_AN_INTEGER = N_('Error: "{value}" is not a whole number for {name}.')
+BELOW_MINIMUM = N_("Error: {name} must be {minimum} or more, not {value}.")
 
 
-def usage_error_lines(error: click.UsageError, lang: str) -> list[str]:
+def usage_error_lines(error: click.UsageError, lang: str, args: Sequence[str] = ()) -> list[str]:
     """Return the lines to print for a usage error: usage, hint, then the error itself."""
     lines: list[str] = []
     context = error.ctx
@@ -31,11 +36,11 @@ def usage_error_lines(error: click.UsageError, lang: str) -> list[str]:
         lines.append(usage)
         lines.append(gettext(lang, HELP_HINT, command=context.command_path))
         lines.append("")
-    lines.append(_error_text(error, lang))
+    lines.append(_error_text(error, lang, args))
     return lines
 
 
-def _error_text(error: click.UsageError, lang: str) -> str:
+def _error_text(error: click.UsageError, lang: str, args: Sequence[str]) -> str:
     if isinstance(error, NoSuchOption):
         text = gettext(lang, NO_SUCH_OPTION, option=error.option_name)
         if error.possibilities:
@@ -46,9 +51,7 @@ def _error_text(error: click.UsageError, lang: str) -> str:
     if isinstance(error, MissingParameter):
         return gettext(lang, MISSING_PARAMETER, name=_parameter_name(error))
     if isinstance(error, BadParameter):
-        # Click's own detail (e.g. "'fr' is not one of 'ja', 'en'.") stays as
-        # click wrote it: it quotes the values, which read the same in Japanese.
-        return gettext(lang, BAD_PARAMETER, name=_parameter_name(error), detail=error.message)
+        return _bad_parameter_text(error, lang, args)
     return error.format_message()
 
 
@@ -62,3 +65,46 @@ def _parameter_name(error: MissingParameter | BadParameter) -> str:
             return (error.param.name or "").upper()
         return opts[0]
     return ""
+
+
+def _bad_parameter_text(error: BadParameter, lang: str, args: Sequence[str]) -> str:
+    """Say what is wrong with the value in the user's language, for the common types.
+
+    Click keeps the value only inside its English detail, so it is taken
+    from the command line's arguments.
+    """
+    name = _parameter_name(error)
+    param_type = getattr(error.param, "type", None)
+    value = _given_value(error, args)
+    if value is not None and isinstance(param_type, click.Choice):
+        choices = ", ".join(str(choice) for choice in param_type.choices)
+        return gettext(lang, BAD_CHOICE, value=value, name=name, choices=choices)
+    below = isinstance(param_type, click.IntRange) and param_type.min is not None
+    if value is not None and below and _is_integer(value):
+        return gettext(lang, BELOW_MINIMUM, name=name, minimum=param_type.min, value=value)
+    if value is not None and isinstance(param_type, click.types.IntParamType):
+        return gettext(lang, NOT_AN_INTEGER, value=value, name=name)
+    # Other details stay as click wrote them: they quote the value.
+    return gettext(lang, BAD_PARAMETER, name=name, detail=error.message)
+
+
+def _given_value(error: BadParameter, args: Sequence[str]) -> str | None:
+    """Return the text given for the option on the command line, or None."""
+    if error.param is None:
+        return None
+    opts = getattr(error.param, "opts", [])
+    for index, arg in enumerate(args):
+        for opt in opts:
+            if arg == opt and index + 1 < len(args):
+                return args[index + 1]
+            if arg.startswith(opt + "="):
+                return arg[len(opt) + 1 :]
+    return None
+
+
+def _is_integer(text: str) -> bool:
+    try:
+        int(text)
+    except ValueError:
+        return False
+    return True
