@@ -98,6 +98,19 @@ SEVERITY_TEXTS = {"error": N_("error"), "warning": N_("warning")}
 
 DESIGN_TEMPLATES: dict[str, str] = {
     "yaml_syntax": N_("The file is not valid YAML: {detail}."),
+    "yaml_unclosed_list": N_(
+        "A list opened with [ is not closed with ], or two of its items lack a comma between them."
+    ),
+    "yaml_unclosed_mapping": N_(
+        "A mapping opened with {{ is not closed with }}, or two of its entries lack a comma."
+    ),
+    "yaml_unclosed_quote": N_("A quote is opened on this line or above but never closed."),
+    "yaml_tab": N_("A tab indents this line; YAML needs spaces."),
+    "yaml_colon": N_(
+        "A colon (:) follows a value on this line. Put the value in quotes, or check that the "
+        "line above ends with a colon."
+    ),
+    "yaml_indent": N_("The indentation does not line up with the lines above."),
     "not_a_mapping": N_("The design must be a mapping of keys such as properties and pipelines."),
     "missing_key": N_("The key is required but missing."),
     "unknown_key": N_("The key is not part of the design format. Check its spelling."),

@@ -113,7 +113,7 @@ def test_several_mistakes_all_reported():
 
 def test_yaml_syntax_error_has_line():
     problems = problems_of(MINIMAL.replace("    label: 金額", "    label: [金額"))
-    assert problems[0].code == "yaml_syntax"
+    assert problems[0].code == "yaml_unclosed_list"
     assert problems[0].line is not None and problems[0].line >= 7
 
 
@@ -174,3 +174,22 @@ def test_type_mistakes_read_in_the_users_language(extra, code, japanese):
     if japanese is not None:
         assert message.endswith(japanese)
     assert "Input should" not in message  # pydantic's own English text
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "code", "japanese"),
+    [
+        ("    label: 金額", "    label: {金額", "yaml_unclosed_mapping",
+         "{ で始めた対応表が } で閉じられていないか"),
+        ("    label: 金額", '    label: "金額', "yaml_unclosed_quote", "引用符が閉じられていません"),
+        ("    label: 金額", "\tlabel: 金額", "yaml_tab", "タブで字下げ"),
+        ("    label: 金額", "    label: 金額: 円", "yaml_colon", "コロン（:）があります"),
+        ("    label: 金額", "   label: 金額", "yaml_indent", "字下げが上の行とそろっていません"),
+    ],
+)  # fmt: skip
+def test_common_yaml_mistakes_say_what_to_fix(old, new, code, japanese):
+    [problem] = problems_of(MINIMAL.replace(old, new, 1))
+    message = design_problem_message(problem, "ja", "design.yaml")
+    assert problem.code == code
+    assert japanese in message
+    assert problem.line == 8  # the line of the mistake, also for what is left open

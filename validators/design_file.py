@@ -77,11 +77,13 @@ def _parse_yaml(text: str, source: str | None) -> tuple[Any, dict[KeyPath, int]]
         node = yaml.compose(text, Loader=yaml.SafeLoader)
         data = yaml.safe_load(text)
     except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
+        detail = getattr(error, "problem", None) or str(error)
+        code = _yaml_code(detail, getattr(error, "context", None) or "")
+        # Something left open is found only where the file ends: name where it opened.
+        mark_name = "context_mark" if code.startswith("yaml_unclosed") else "problem_mark"
+        mark = getattr(error, mark_name, None) or getattr(error, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
-        problem = DesignProblem(
-            "(yaml)", line, "yaml_syntax", {"detail": getattr(error, "problem", str(error))}
-        )
+        problem = DesignProblem("(yaml)", line, code, {"detail": detail})
         raise DesignError([problem], source) from None
 
     if not isinstance(data, dict):
@@ -121,6 +123,27 @@ def _innermost(items: list[Any]) -> list[Any]:
         for item, loc in zip(items, locs, strict=True)
         if not any(other != loc and other[: len(loc)] == loc for other in locs)
     ]
+
+
+def _yaml_code(problem: str, context: str) -> str:
+    """Return the design problem code of the common YAML mistakes, else yaml_syntax.
+
+    The codes have messages of their own that say what to fix, in the
+    admin's language; PyYAML's text is English.
+    """
+    if "flow sequence" in context:
+        return "yaml_unclosed_list"
+    if "flow mapping" in context:
+        return "yaml_unclosed_mapping"
+    if "quoted scalar" in context:
+        return "yaml_unclosed_quote"
+    if problem.startswith("found character '\\t'"):
+        return "yaml_tab"
+    if problem == "mapping values are not allowed here":
+        return "yaml_colon"
+    if problem.startswith("expected <block end>"):
+        return "yaml_indent"
+    return "yaml_syntax"
 
 
 def _problem_from_pydantic(item: Any, lines: dict[KeyPath, int]) -> DesignProblem:
