@@ -105,8 +105,9 @@ def test_design_mistake_names_key_and_line(old, new, code, key, line):
 
 def test_several_mistakes_all_reported():
     text = MINIMAL.replace("type: currency", "type: money").replace("[amount]", "[amout]")
-    # Type errors stop before reference checks, so the first pass reports the type.
-    assert [p.code for p in problems_of(text)] == ["invalid_choice"]
+    # A type mistake and a misspelt requirement are listed together, in line order.
+    problems = problems_of(text)
+    assert [(p.code, p.line) for p in problems] == [("invalid_choice", 9), ("unknown_property", 16)]
     text = MINIMAL.replace("[amount]", "[amout, stagee]")
     assert [p.code for p in problems_of(text)] == ["unknown_property", "unknown_property"]
 

@@ -59,6 +59,10 @@ def load_design_text(text: str, source: str | None = None) -> Design:
     except ValidationError as error:
         items = _innermost(error.errors())
         problems = [_problem_from_pydantic(item, lines) for item in items]
+        # Names the stages use are checked on the raw data too, so that one
+        # run lists a misspelt property beside a type mistake.
+        problems += _raw_unknown_properties(data, lines)
+        problems.sort(key=lambda problem: problem.line or 0)
         raise DesignError(problems, source) from None
 
     problems = list(check_references(design, lines))
@@ -230,6 +234,33 @@ def check_references(design: Design, lines: dict[KeyPath, int]) -> Iterable[Desi
             if measure.property not in names:
                 path = ("scoring", "measures", index, "property")
                 yield problem(path, "unknown_property", value=measure.property)
+
+
+def _raw_unknown_properties(data: dict[str, Any], lines: dict[KeyPath, int]) -> list[DesignProblem]:
+    """Return unknown_property problems of the stages' requirements, read from raw data.
+
+    Used when the design failed its type checks, so no ``Design`` exists; any
+    part that does not have the expected shape is skipped.
+    """
+    properties = data.get("properties")
+    if not isinstance(properties, list):
+        return []
+    names = {item.get("name") for item in properties if isinstance(item, dict)}
+    pipelines = data.get("pipelines")
+
+    problems = []
+    for p_index, pipeline in enumerate(pipelines if isinstance(pipelines, list) else []):
+        stages = pipeline.get("stages") if isinstance(pipeline, dict) else None
+        for s_index, stage in enumerate(stages if isinstance(stages, list) else []):
+            requires = stage.get("requires") if isinstance(stage, dict) else None
+            for r_index, name in enumerate(requires if isinstance(requires, list) else []):
+                if isinstance(name, str) and name not in names:
+                    path = ("pipelines", p_index, "stages", s_index, "requires", r_index)
+                    problems.append(
+                        DesignProblem(format_key(path), _line_for(path, lines),
+                                      "unknown_property", {"value": name})
+                    )  # fmt: skip
+    return problems
 
 
 def _duplicates(
