@@ -11,7 +11,9 @@ Two calls carry everything, in this order:
 2. ``values:batchUpdate`` with valueInputOption RAW, so nothing is evaluated
    as a formula: managed columns (with the hidden marks column that the
    highlight rules read), headers of new managed columns, extra tabs and the
-   hidden state tab.
+   hidden state tab. Of the managed columns that exist already, only the rows
+   whose values change are sent, so a re-run of an unchanged sheet writes
+   none of them.
 
 A body over ``MAX_PAYLOAD_BYTES`` is split into several calls of the same kind,
 keeping the order of requests.
@@ -33,7 +35,7 @@ from bridge.sheets.google_highlights import (
 from bridge.sheets.google_http import encode_json
 from bridge.sheets.google_layout import METADATA_KEY, SpreadsheetLayout, TabInfo
 from bridge.sheets.google_read import STATE_HEADERS, a1_cell
-from bridge.sheets.google_requests import append_dimension, value_range
+from bridge.sheets.google_requests import append_dimension, cell_value, value_range
 from bridge.sheets.google_tabs import (
     PlacedTab,
     chart_requests,
@@ -176,9 +178,55 @@ def _managed_values(
             ranges.append(value_range(tab.title, table.header_row - 1, run[0], [headers]))
         if table.row_count:
             columns = [result.columns[by_index[index]] for index in run]
+            changed = _changed_rows(table, run, columns)
             rows = [list(cells) for cells in zip(*columns, strict=True)]
-            ranges.append(value_range(tab.title, table.header_row, run[0], rows))
+            for start, stop in _blocks(changed):
+                first_row = table.header_row + start  # 0-based sheet row of data row ``start``
+                ranges.append(value_range(tab.title, first_row, run[0], rows[start:stop]))
     return ranges
+
+
+def _changed_rows(table: SheetTable, run: list[int], columns: list[list[Any]]) -> list[bool]:
+    """Return per data row whether any cell of the run would change.
+
+    The managed cells were read with the rest of the tab, so a re-run sends
+    only the rows whose status, findings or score moved, and a sheet that
+    did not change costs no value write at all.
+    """
+    changed = [False] * table.row_count
+    for index, values in zip(run, columns, strict=True):
+        if index not in table.managed.values() or index >= len(table.columns):
+            return [True] * table.row_count  # a new column: every row is written
+        current = table.columns[index].tolist()
+        for position, (old, new) in enumerate(zip(current, values, strict=True)):
+            if not changed[position] and _cell_key(old) != _cell_key(new):
+                changed[position] = True
+    return changed
+
+
+def _cell_key(value: Any) -> Any:
+    """Return what the sheet shows for a value: the read cell and the one to write compare equal."""
+    value = cell_value(value)
+    if value == "":
+        return ""
+    if isinstance(value, bool):
+        return ("bool", value)
+    if isinstance(value, int | float):
+        return ("number", float(value))
+    return ("text", str(value))
+
+
+def _blocks(flags: list[bool]) -> list[tuple[int, int]]:
+    """Return (start, stop) of each run of True values: [T, T, F, T] -> [(0, 2), (3, 4)]."""
+    blocks: list[tuple[int, int]] = []
+    start = None
+    for position, flag in enumerate([*flags, False]):
+        if flag and start is None:
+            start = position
+        elif not flag and start is not None:
+            blocks.append((start, position))
+            start = None
+    return blocks
 
 
 def _state_rows(layout: SpreadsheetLayout, placed: dict[str, PlacedTab]) -> list[list[Any]]:

@@ -191,3 +191,36 @@ def test_values_written_raw(spreadsheet, design, fake_sheets):
     ]
     assert bodies
     assert {body["valueInputOption"] for body in bodies} == {"RAW"}
+
+
+def data_tab_ranges(fake_sheets) -> list[str]:
+    """Return the ranges of the data tab that the last values.batchUpdate wrote."""
+    body = [r["body"] for r in fake_sheets.requests
+            if r["method"] == "spreadsheets.values.batchUpdate"][-1]  # fmt: skip
+    return [item["range"] for item in body["data"] if item["range"].startswith(f"'{TAB}'")]
+
+
+def test_rerun_writes_only_changed_rows(spreadsheet, design, fake_sheets):
+    table, first = run_validation(design)
+    sheet = spreadsheet.sheet(TAB)
+    first_ranges = data_tab_ranges(fake_sheets)
+
+    run_validation(design)  # nothing changed in the sheet
+    unchanged_ranges = data_tab_ranges(fake_sheets)
+
+    # The user fixes one flagged cell: only that row's managed cells change.
+    finding = next(f for f in first.findings if f.code.value == "invalid_email")
+    column = table.headers.index(finding.column)
+    sheet.values[(finding.row - 1, column)] = "fixed@example.co.jp"
+    _, third = run_validation(design)
+    fixed_ranges = data_tab_ranges(fake_sheets)
+
+    assert first_ranges
+    assert unchanged_ranges == []
+    [fixed] = fixed_ranges
+    start, stop = fixed.split("!")[1].split(":")
+    assert start.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ") == str(finding.row)
+    assert stop.lstrip("ABCDEFGHIJKLMNOPQRSTUVWXYZ") == str(finding.row)
+    status_column = len(table.headers)  # the first managed column, right of the data
+    expected = build_writeback(third, "ja").columns[ManagedColumn.STATUS][finding.row - 2]
+    assert sheet.values[(finding.row - 1, status_column)] == expected
