@@ -46,17 +46,26 @@ def check_cells(ctx: RuleContext) -> None:
 def _check_range(
     ctx: RuleContext, name: str, low: float | None, high: float | None, *, percent: bool
 ) -> None:
-    numbers = pd.to_numeric(ctx.values[name].values, errors="coerce")
-    too_low = numbers < low if low is not None else pd.Series(False, index=ctx.index)
-    too_high = numbers > high if high is not None else pd.Series(False, index=ctx.index)
-    # A percent's limits are fractions (0 to 1) but the user typed "120%": quote them so.
+    outside = outside_range(ctx.values[name].values, low, high)
+    # A percent's limits are fractions (0 to 1), but the user typed "120%", so quote them so.
     limit_text = _percent_text if percent else _number_text
     params = {"min": limit_text(low), "max": limit_text(high)}
     if high is None:
         params["problem"] = "below"
     elif low is None:
         params["problem"] = "above"
-    ctx.emit(too_low | too_high, name, Code.OUT_OF_RANGE, Severity.ERROR, params)
+    ctx.emit(outside, name, Code.OUT_OF_RANGE, Severity.ERROR, params)
+
+
+def outside_range(values: pd.Series, low: float | None, high: float | None) -> pd.Series:
+    """Return True where a value is a number below ``low`` or above ``high``."""
+    numbers = pd.to_numeric(values, errors="coerce")
+    outside = pd.Series(False, index=values.index)
+    if low is not None:
+        outside |= numbers < low
+    if high is not None:
+        outside |= numbers > high
+    return outside
 
 
 def check_required(ctx: RuleContext) -> None:

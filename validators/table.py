@@ -131,9 +131,7 @@ class ColumnBuilder:
 
     def append(self, row: Sequence[Any]) -> None:
         """Add one row; cells beyond the width are dropped, missing ones are None."""
-        if len(row) != self.width:
-            row = list(row[: self.width]) + [None] * (self.width - len(row))
-        self._pending.append(row)
+        self._pending.append(fit_row(row, self.width))
         if len(self._pending) >= self.CHUNK_ROWS:
             self._flush()
 
@@ -142,8 +140,7 @@ class ColumnBuilder:
             return
         chunk = zip(*self._pending, strict=True) if self.width else ()
         for cells, texts, values in zip(self._cells, self._texts, chunk, strict=False):
-            share = texts.setdefault
-            cells.extend([share(value, value) if type(value) is str else value for value in values])
+            cells.extend(_share_texts(values, texts))
         self._pending = []
 
     def finish(self) -> list[np.ndarray]:
@@ -181,10 +178,7 @@ def _columns_of_row_list(rows: Sequence[Sequence[Any]], width: int) -> list[np.n
         stop = start + len(chunk)
         transposed = zip(*chunk, strict=True)
         for array, shared, values in zip(columns, texts, transposed, strict=True):
-            share = shared.setdefault
-            array[start:stop] = [
-                share(value, value) if type(value) is str else value for value in values
-            ]
+            array[start:stop] = _share_texts(values, shared)
     return columns
 
 
@@ -192,16 +186,25 @@ def _fit_rows(rows: Sequence[Sequence[Any]], width: int) -> Sequence[Sequence[An
     """Pad rows shorter than ``width`` with None and cut longer ones, as ColumnBuilder does."""
     if all(length == width for length in set(map(len, rows))):
         return rows
-    return [
-        row if len(row) == width else list(row[:width]) + [None] * (width - len(row))
-        for row in rows
-    ]
+    return [fit_row(row, width) for row in rows]
+
+
+def fit_row(row: Sequence[Any], width: int) -> Sequence[Any]:
+    """Return ``row`` padded with None or cut to ``width`` cells (the row itself when it fits)."""
+    if len(row) == width:
+        return row
+    return list(row[:width]) + [None] * (width - len(row))
+
+
+def _share_texts(values: Iterable[Any], texts: dict[str, str]) -> list[Any]:
+    """Return ``values`` with each text replaced by the first equal text seen in ``texts``."""
+    share = texts.setdefault
+    return [share(value, value) if type(value) is str else value for value in values]
 
 
 def object_column(values: Iterable[Any]) -> np.ndarray:
     """Return ``values`` as a one-dimensional object array, sharing equal texts."""
-    texts: dict[str, str] = {}
-    cells = [texts.setdefault(value, value) if type(value) is str else value for value in values]
+    cells = _share_texts(values, {})
     array = np.empty(len(cells), dtype=object)
     array[:] = cells
     return array

@@ -10,7 +10,7 @@ import re
 from collections.abc import Iterable, Iterator
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, NamedTuple
 
 from bridge.errors import CsvSyntaxError, EncodingUnknownError, UnreadableFileError
 from bridge.reasons import os_reason
@@ -71,15 +71,26 @@ def _open_binary(path: Path) -> BinaryIO:
         raise UnreadableFileError(path, os_reason(error)) from error
 
 
-def iter_csv_rows(path: Path) -> Iterator[list[str]]:
-    """Yield each row of a .csv file as strings, empty cells as ""."""
+class CsvFormat(NamedTuple):
+    """Encoding and delimiter of a .csv file."""
+
+    encoding: str
+    delimiter: str
+
+
+def csv_format(path: Path) -> CsvFormat:
+    """Return the encoding and the delimiter of a .csv file."""
     encoding = csv_encoding(path)
-    delimiter = csv_delimiter(path, encoding)
+    return CsvFormat(encoding, csv_delimiter(path, encoding))
+
+
+def iter_csv_rows(path: Path, file_format: CsvFormat | None = None) -> Iterator[list[str]]:
+    """Yield each row of a .csv file as strings, empty cells as ""."""
+    encoding, delimiter = file_format or csv_format(path)
 
     # newline="" leaves CR, LF and CRLF to the csv module, which also keeps
-    # line breaks inside quoted cells.
-    # strict: a quote left open would otherwise swallow every later row into
-    # one cell, and text after a closing quote would be joined silently.
+    # line breaks inside quoted cells. strict=True matters because a quote
+    # left open would otherwise swallow every later row into one cell.
     with io.TextIOWrapper(_open_binary(path), encoding=encoding, newline="") as text:
         reader = csv.reader(text, delimiter=delimiter, strict=True)
         first_line = 1  # where the row being read starts
@@ -97,10 +108,10 @@ def iter_csv_rows(path: Path) -> Iterator[list[str]]:
 def csv_delimiter(path: Path, encoding: str) -> str:
     """Return "\t" for a tab-separated file saved as .csv, else ",".
 
-    The first lines decide (a title may sit above the header): more tabs
-    than commas mean tabs, as in a sheet copied from Google Sheets or saved
-    by Excel as tab-delimited text, where commas only appear inside values
-    such as 1,200円.
+    The first lines decide, because a title may sit above the header. More
+    tabs than commas mean tabs, as in a sheet copied from Google Sheets or
+    saved by Excel as tab-delimited text. There, commas appear only inside
+    values such as 1,200円.
     """
     with io.TextIOWrapper(_open_binary(path), encoding=encoding, newline="") as text:
         head = "".join(text.readline() for _ in range(SNIFFED_LINES))
@@ -270,9 +281,9 @@ def write_csv_result(table: SheetTable, source: Path, output: Path, result: Writ
     re-encoded as UTF-8 with BOM and CRLF, and cell marks are dropped because
     .csv cannot show them.
     """
-    delimiter = csv_delimiter(source, csv_encoding(source))
-    rows = rows_with_managed_columns(iter_csv_rows(source), table, result)
-    write_csv_file(output, rows, delimiter)
+    file_format = csv_format(source)
+    rows = rows_with_managed_columns(iter_csv_rows(source, file_format), table, result)
+    write_csv_file(output, rows, file_format.delimiter)
     logger.info("Wrote %d managed columns to %s", len(result.columns), output)
 
     for name, rows in result.extra_sheets.items():

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from bridge.errors import EmptyFileError, HeaderRowNotFoundError
-from validators.table import ColumnBuilder, ManagedColumn, SheetTable
+from validators.table import ColumnBuilder, ManagedColumn, SheetTable, fit_row
 
 
 def is_empty(value: Any) -> bool:
@@ -35,11 +35,6 @@ def used_width(row: Sequence[Any], known: int = 0) -> int:
         if not is_empty(row[index]):
             return index + 1
     return known
-
-
-def fit_row(row: Sequence[Any], width: int) -> list[Any]:
-    """Return ``row`` padded with None or cut to ``width`` cells."""
-    return list(row[:width]) + [None] * (width - len(row))
 
 
 class _DataColumns:
@@ -132,7 +127,7 @@ def build_table(
     width = max(width, *(index + 1 for index in found.values()), 0)
     return SheetTable(
         title=title,
-        headers=fit_row(header, width),
+        headers=list(fit_row(header, width)),
         columns=data.finish(used_rows - header_row, width),
         header_row=header_row,
         locale=locale,

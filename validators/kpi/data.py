@@ -12,6 +12,7 @@ import pandas as pd
 from validators.design import Design
 from validators.findings import Finding
 from validators.kpi.settings import KpiSettings, Lookup
+from validators.rules_cells import outside_range
 
 
 @dataclass(frozen=True)
@@ -181,7 +182,7 @@ def _within_limits(design: Design, values: pd.DataFrame) -> pd.DataFrame:
     """Blank out values outside their property's min and max.
 
     Validation reports them as out_of_range errors (a satisfaction of 7 on a
-    1 to 5 scale); the KPIs must not count them as data.
+    1 to 5 scale), so the KPIs must not count them as data.
     """
     limited = [
         prop for prop in design.properties
@@ -191,9 +192,6 @@ def _within_limits(design: Design, values: pd.DataFrame) -> pd.DataFrame:
         return values
     values = values.copy()
     for prop in limited:
-        numbers = pd.to_numeric(values[prop.name], errors="coerce")
-        outside = (numbers < prop.min if prop.min is not None else False) | (
-            numbers > prop.max if prop.max is not None else False
-        )
+        outside = outside_range(values[prop.name], prop.min, prop.max)
         values[prop.name] = values[prop.name].mask(outside)
     return values
