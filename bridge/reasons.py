@@ -1,9 +1,9 @@
-"""Why a file cannot be read or written, as a message id with its fields.
+"""Reasons a file cannot be read or written, kept as a message id with its fields.
 
-An error keeps the reason in this form so that the message is translated
-when it is shown, like the error's own template, instead of quoting an
-English text (such as the operating system's "Permission denied") inside a
-Japanese sentence.
+An error keeps its reason in this form so that the reason is translated when
+the message is shown, like the error's own template. Otherwise an English
+text such as the operating system's "Permission denied" would appear inside
+a Japanese sentence.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from bridge.i18n import N_, gettext
 
 @dataclass(frozen=True)
 class Reason:
-    template: str  # English message id; its {fields} come from ``params``
+    template: str  # English message id, whose {fields} come from ``params``
     params: dict[str, Any] = field(default_factory=dict)
 
     def __str__(self) -> str:
@@ -31,7 +31,7 @@ IS_A_DIRECTORY = N_("it is a folder")
 FOLDER_MISSING = N_("the folder {directory} does not exist")
 NO_WRITE_PERMISSION = N_("no permission to write in {directory}")
 NOT_A_WORKBOOK = N_("it is not a valid .xlsx workbook")
-OTHER = "{detail}"  # a reason with no translation: the system's own text
+OTHER = "{detail}"  # a reason without a translation, shown in the system's own words
 
 _OS_REASONS = {
     errno.EACCES: N_("permission denied"),
@@ -46,7 +46,7 @@ _OS_REASONS = {
 
 
 def os_reason(error: OSError) -> Reason:
-    """Return the reason of an operating-system error, translated where it is a common one."""
+    """Return the reason of an operating-system error, with a translation for the common ones."""
     template = _OS_REASONS.get(error.errno) if error.errno is not None else None
     if template is not None:
         return Reason(template)

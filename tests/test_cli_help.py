@@ -132,7 +132,7 @@ def test_japanese_help_lines_fit_the_terminal():
     assert max(display_width(line) for line in page.splitlines()) <= 82
 
 
-def test_closing_parenthesis_after_wide_text_stays_on_its_line():
+def test_wrap_keeps_closing_parenthesis():
     text = "Read the design from this tab of SOURCE (e.g. 設計). Default: a 設計 or Design tab"
     for width in range(20, 60):
         lines = wrap_by_display_width(text, width)

@@ -164,7 +164,7 @@ def test_validator_message_has_no_pydantic_prefix():
         ("    aliases: 金額円", "not_a_list", "ここにはリスト（例: [a, b]）を書いてください。"),
     ],
 )
-def test_type_mistakes_read_in_the_users_language(extra, code, japanese):
+def test_design_type_mistakes_translated(extra, code, japanese):
     text = MINIMAL.replace("    type: currency", "    type: currency\n" + extra)
 
     [problem] = problems_of(text)
@@ -188,7 +188,7 @@ def test_type_mistakes_read_in_the_users_language(extra, code, japanese):
         ("    label: 金額", "   label: 金額", "yaml_indent", "字下げが上の行とそろっていません"),
     ],
 )  # fmt: skip
-def test_common_yaml_mistakes_say_what_to_fix(old, new, code, japanese):
+def test_yaml_mistakes_translated(old, new, code, japanese):
     [problem] = problems_of(MINIMAL.replace(old, new, 1))
     message = design_problem_message(problem, "ja", "design.yaml")
     assert problem.code == code

@@ -277,7 +277,7 @@ def test_read_csv_header_quirks(tmp_path):
     assert table.rows == [["A社", "x", None, "1"]]
 
 
-def test_read_csv_streams_a_late_wider_row_and_shares_texts(tmp_path):
+def test_read_csv_late_wide_row(tmp_path):
     # More rows than one builder chunk, then a value right of every header:
     # the columns grow mid-stream and the earlier rows read None there.
     rows = [f"D-{number},関東," for number in range(5000)]
@@ -303,7 +303,7 @@ def test_read_csv_streams_a_late_wider_row_and_shares_texts(tmp_path):
         ('id,name\n1,"a\nb",x\n2,"c"d\n', 4),  # text after the closing quote
     ],
 )
-def test_read_csv_broken_quotes_name_the_line(tmp_path, text, line):
+def test_read_csv_broken_quotes_line(tmp_path, text, line):
     path = make_csv(tmp_path / "deals.csv", text)
 
     with pytest.raises(errors.CsvSyntaxError) as raised:
@@ -862,7 +862,7 @@ def test_write_csv_keeps_user_cells(tmp_path):
     assert len(second.headers) == 7
 
 
-def test_tab_separated_csv_read_and_written_with_tabs(tmp_path):
+def test_csv_tab_separated_roundtrip(tmp_path):
     # A sheet copied from Google Sheets into a text file: a title, then tabs.
     text = "2024年度 案件一覧\n会社\tメモ\nA社\t1,200円\nB社\t\n"
     source = make_csv(tmp_path / "deals.csv", text)

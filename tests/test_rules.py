@@ -311,7 +311,7 @@ def test_row_table_columns_accept_writes():
     assert result.values["deal_id"].iloc[0] == "D-1"
 
 
-def test_percent_range_is_quoted_in_percent():
+def test_percent_range_in_percent():
     # The example design's usage rate is a percent limited to 0..1 as a fraction;
     # the user typed "120%", so the limits read 0% and 100%.
     example = Path(__file__).resolve().parent.parent / "examples" / "design.yaml"
@@ -326,7 +326,7 @@ def test_percent_range_is_quoted_in_percent():
     assert (finding.params["min"], finding.params["max"]) == ("0%", "100%")
 
 
-def test_blank_header_over_values_names_the_first_row():
+def test_blank_header_names_value_row():
     headers = [*HEADERS, None, None]
     rows = [good_row() + [None, None], good_row(案件ID="D-2") + [None, "余分"]]
 

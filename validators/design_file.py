@@ -132,8 +132,8 @@ def _innermost(items: list[Any]) -> list[Any]:
 def _yaml_code(problem: str, context: str) -> str:
     """Return the design problem code of the common YAML mistakes, else yaml_syntax.
 
-    The codes have messages of their own that say what to fix, in the
-    admin's language; PyYAML's text is English.
+    Each code has its own message that describes the fix in the admin's
+    language, because PyYAML's text is English.
     """
     if "flow sequence" in context:
         return "yaml_unclosed_list"
@@ -239,8 +239,8 @@ def check_references(design: Design, lines: dict[KeyPath, int]) -> Iterable[Desi
 def _raw_unknown_properties(data: dict[str, Any], lines: dict[KeyPath, int]) -> list[DesignProblem]:
     """Return unknown_property problems of the stages' requirements, read from raw data.
 
-    Used when the design failed its type checks, so no ``Design`` exists; any
-    part that does not have the expected shape is skipped.
+    Used when the design failed its type checks, so no ``Design`` exists.
+    Any part that does not have the expected shape is skipped.
     """
     properties = data.get("properties")
     if not isinstance(properties, list):

@@ -86,14 +86,14 @@ def validate(
     blank, first_column = _blank_rows(table, design, binding, all_rows)
     index = all_rows[~blank.to_numpy()]
 
-    kept = None if len(index) == len(all_rows) else index.to_numpy()
+    kept_rows = None if len(index) == len(all_rows) else index.to_numpy()
     raw = {
-        name: _raw_cells(table.columns[column.index], kept, index)
+        name: _raw_cells(table.columns[column.index], kept_rows, index)
         for name, column in binding.by_property.items()
     }
     # The blank check prepared the first column for its property. Without
     # blank rows that covers the same cells, so normalising reuses it.
-    reusable = [first_column] if first_column is not None and kept is None else []
+    reusable = [first_column] if first_column is not None and kept_rows is None else []
     del first_column  # reusable holds the only reference, which _normalize_all drops
     values = _normalize_all(design, raw, table.time_zone, reusable)
     ctx = RuleContext(table, design, binding, pd.Timestamp(as_of), index, raw, values)
@@ -185,11 +185,11 @@ def _blank_rows(
     return pd.Series(blank, index=all_rows), first_column
 
 
-def _raw_cells(cells: np.ndarray, kept: np.ndarray | None, index: pd.Index) -> pd.Series:
+def _raw_cells(cells: np.ndarray, kept_rows: np.ndarray | None, index: pd.Index) -> pd.Series:
     """Return a column's cells on the non-blank rows; all rows share the array itself."""
-    if kept is None:
+    if kept_rows is None:
         return pd.Series(cells, index=index, dtype=object, copy=False)
-    return pd.Series(cells[kept], index=index, dtype=object, copy=False)
+    return pd.Series(cells[kept_rows], index=index, dtype=object, copy=False)
 
 
 def _normalize_all(

@@ -125,7 +125,7 @@ def _translated_texts(command: click.Command, ctx: click.Context, lang: str) -> 
 
 
 class WideTextHelpFormatter(click.HelpFormatter):
-    """Wrap help text that holds East Asian wide characters by display width.
+    """Wrap help text that contains East Asian wide characters by display width.
 
     Click wraps at spaces and counts characters, but Japanese has no spaces
     between words and each wide character takes two columns, so its lines

@@ -68,7 +68,7 @@ def _parameter_name(error: MissingParameter | BadParameter) -> str:
 
 
 def _bad_parameter_text(error: BadParameter, lang: str, args: Sequence[str]) -> str:
-    """Say what is wrong with the value in the user's language, for the common types.
+    """Return the message for an invalid option value, in the user's language for common types.
 
     Click keeps the value only inside its English detail, so it is taken
     from the command line's arguments.

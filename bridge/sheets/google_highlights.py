@@ -17,11 +17,12 @@ last row of the grid, and the formula is written for its top-left cell
 (A2). ``$AF2`` is absolute in its column and relative in its row, and
 ``A2`` is relative in both, so every cell of the range reads its own row's
 marks and matches its own column number. A conditional format is drawn
-over the cell's own background and never changes it: removing or changing
-the rule brings the user's format back. When the user inserts or deletes
-rows, the marks move with their rows, and Google Sheets adjusts the rule's
-range and references as it adjusts those of cell formulas. The tests check
-this against the fake Sheets API, which simulates a row insertion that way.
+over the cell's own background and never changes it, so removing or
+changing the rule brings the user's format back. When the user inserts or
+deletes rows, the marks move with their rows. Google Sheets is expected to
+adjust the rule's range and references as it does for cell formulas; this
+is not checked against the live API, only against the fake Sheets API,
+which simulates a row insertion that way.
 
 NOTE: the column numbers in the marks are absolute. After the user inserts
 or deletes a column inside the data, the highlights right of it sit one

@@ -189,7 +189,7 @@ def test_drivers_judge_kpi_pipeline_only(report, frame):
         assert by_value[region].rows == len(rows), region
 
 
-def test_out_of_range_values_are_not_kpi_data():
+def test_kpi_skips_out_of_range():
     # 満足度 7 on the 1-5 scale is an out_of_range error, so the KPIs leave it out.
     rows = [list(row) for row in ROWS]
     rows[0][HEADERS.index("満足度")] = "7"

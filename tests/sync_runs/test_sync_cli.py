@@ -117,7 +117,7 @@ def test_run_needs_limit_or_wave(tmp_path, hubspot_env, monkeypatch):
     assert hubspot_env.records.get("deals", {}) == {}
 
 
-def test_run_one_whole_wave_without_limit(tmp_path, hubspot_env, monkeypatch):
+def test_run_wave_without_limit(tmp_path, hubspot_env, monkeypatch):
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'ledger.db'}")
     add_test_owners(hubspot_env)
     frame = deal_frame(30)
