@@ -17,11 +17,13 @@ from openpyxl.styles import PatternFill
 from openpyxl.workbook.defined_name import DefinedName
 
 from bridge import errors
+from bridge.error_messages import error_message
 from bridge.sheets import (
     MANAGED_HEADERS,
     CellMark,
     WriteBack,
     default_output_path,
+    local_csv,
     local_paths,
     read_local,
     write_local,
@@ -451,7 +453,6 @@ def test_read_header_row_outside(tmp_path, header_row):
     [
         b"\x85\x40,\x85\x41\n",  # neither UTF-8 nor cp932
         codecs.BOM_UTF8 + b"\xff\xfe\n",  # BOM, then invalid UTF-8
-        "id,name\n".encode("utf-16"),  # UTF-16 decodes as cp932 with NUL characters
     ],
 )
 def test_read_csv_undecodable(tmp_path, data):
@@ -462,6 +463,35 @@ def test_read_csv_undecodable(tmp_path, data):
     assert raised.value.code == "encoding_unknown"
 
 
+@pytest.mark.parametrize("encoding", ["utf-16-le", "utf-16-be"])
+def test_csv_utf16_unicode_text(tmp_path, encoding):
+    # Excel's "Unicode Text": UTF-16 with a BOM, tab-separated.
+    bom = codecs.BOM_UTF16_LE if encoding == "utf-16-le" else codecs.BOM_UTF16_BE
+    source = tmp_path / "deals.csv"
+    source.write_bytes(bom + "会社\tメモ\r\nA社\t１２０万円\r\n".encode(encoding))
+    table = read_local(source)
+    output = tmp_path / "deals.checked.csv"
+
+    write_local(table, source, output, WriteBack(columns={ManagedColumn.STATUS: ["OK"]}))
+
+    assert table.headers == ["会社", "メモ"]
+    assert table.rows == [["A社", "１２０万円"]]
+    assert csv_text(output) == "会社\tメモ\t検証ステータス\r\nA社\t１２０万円\tOK\r\n"
+
+
+@pytest.mark.parametrize("chunk", [local_csv.DECODE_CHUNK, 8])  # 8: NUL in a later chunk
+def test_csv_nul_byte_names_line(tmp_path, monkeypatch, chunk):
+    monkeypatch.setattr(local_csv, "DECODE_CHUNK", chunk)
+    path = tmp_path / "deals.csv"
+    path.write_bytes("会社,メモ\nA社,ok\nB社,x\x00y\n".encode())
+
+    with pytest.raises(errors.NulCharacterError) as raised:
+        read_local(path)
+
+    assert raised.value.line == 3
+    assert "3" in error_message(raised.value, "ja") and "NUL" in error_message(raised.value, "ja")
+
+
 def test_error_codes_are_distinct():
     classes = [
         errors.SourceNotFoundError,
@@ -470,6 +500,8 @@ def test_error_codes_are_distinct():
         errors.UnreadableFileError,
         errors.EmptyFileError,
         errors.EncodingUnknownError,
+        errors.NulCharacterError,
+        errors.CsvSyntaxError,
         errors.SheetNotFoundError,
         errors.NoDataSheetError,
         errors.HeaderRowNotFoundError,

@@ -12,7 +12,12 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any, BinaryIO, NamedTuple
 
-from bridge.errors import CsvSyntaxError, EncodingUnknownError, UnreadableFileError
+from bridge.errors import (
+    CsvSyntaxError,
+    EncodingUnknownError,
+    NulCharacterError,
+    UnreadableFileError,
+)
 from bridge.reasons import os_reason
 from bridge.sheets.local_grid import build_table
 from bridge.sheets.local_paths import replace_atomically
@@ -22,8 +27,11 @@ from validators.table import ManagedColumn, SheetTable
 
 logger = logging.getLogger(__name__)
 
-# Tried in this order. Excel Japan saves "CSV UTF-8" with a BOM and plain "CSV" as cp932.
+# Tried in this order. Excel Japan saves "CSV UTF-8" with a BOM and plain "CSV"
+# as cp932; its "Unicode Text" is tab-separated UTF-16 with a BOM.
 CSV_ENCODINGS = ("utf-8-sig", "utf-8", "cp932")
+UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
+DECODE_CHUNK = 1 << 20  # bytes decoded at a time while the encoding is checked
 
 # Lines read to tell a tab-separated file from a comma-separated one.
 SNIFFED_LINES = 5
@@ -33,16 +41,19 @@ _UNSAFE_FILE_NAME = re.compile(r'[\\/:*?"<>|\x00-\x1f]')
 
 
 def csv_encoding(path: Path) -> str:
-    """Return the first of UTF-8 with BOM, UTF-8 and cp932 that decodes the file.
+    """Return the encoding of a .csv file: UTF-16 or UTF-8 by BOM, else UTF-8 or cp932.
 
-    The check reads and decodes a chunk at a time and keeps no text, so a
-    large file is never held whole. Raises EncodingUnknownError when none
-    decodes or the file holds NUL characters (UTF-16 and binary files), and
-    UnreadableFileError when the file cannot be read.
+    Without a BOM the first of UTF-8 and cp932 that decodes the whole file
+    wins. The check reads and decodes a chunk at a time and keeps no text, so
+    a large file is never held whole. Raises NulCharacterError for a NUL
+    byte in a file without a UTF-16 BOM, EncodingUnknownError when neither
+    encoding decodes, and UnreadableFileError when the file cannot be read.
     """
     with _open_binary(path) as handle:
-        bom = handle.read(len(codecs.BOM_UTF8)) == codecs.BOM_UTF8
-    encodings = ("utf-8-sig",) if bom else CSV_ENCODINGS[1:]
+        start = handle.read(len(codecs.BOM_UTF8))
+    if start.startswith(UTF16_BOMS):
+        return "utf-16"  # the codec reads the BOM for the byte order
+    encodings = ("utf-8-sig",) if start == codecs.BOM_UTF8 else CSV_ENCODINGS[1:]
     for encoding in encodings:
         if _decodes(path, encoding):
             logger.debug("Decoded %s as %s", path, encoding)
@@ -50,13 +61,15 @@ def csv_encoding(path: Path) -> str:
     raise EncodingUnknownError(path, CSV_ENCODINGS)
 
 
-def _decodes(path: Path, encoding: str, chunk: int = 1 << 20) -> bool:
+def _decodes(path: Path, encoding: str) -> bool:
     decoder = codecs.getincrementaldecoder(encoding)()
+    line = 1
     with _open_binary(path) as handle:
         try:
-            while data := handle.read(chunk):
-                if b"\x00" in data:
-                    raise EncodingUnknownError(path, CSV_ENCODINGS)
+            while data := handle.read(DECODE_CHUNK):
+                if (nul := data.find(b"\x00")) >= 0:
+                    raise NulCharacterError(path, line + data.count(b"\n", 0, nul))
+                line += data.count(b"\n")
                 decoder.decode(data)
             decoder.decode(b"", final=True)
         except UnicodeDecodeError:
