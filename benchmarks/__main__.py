@@ -148,7 +148,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--csv-sizes", default="",
                         help="sizes also read from a .csv file by the bridge's reader, e.g. 1m")  # fmt: skip
     parser.add_argument("--compare-size", default="10k", help="rows for the tool comparison")
-    parser.add_argument("--sheets-sizes", default="1k,10k", help="sizes for the Sheets call count")
+    parser.add_argument(
+        "--sheets-sizes", default="1k,10k,100k", help="sizes for the Sheets call count"
+    )
     parser.add_argument("--skip-compare", action="store_true", help="skip pandera and frictionless")
     parser.add_argument("--skip-sync", action="store_true", help="skip the HubSpot migration")
     args = parser.parse_args(argv)

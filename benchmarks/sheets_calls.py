@@ -37,6 +37,7 @@ class CallCount:
     first_run: int  # adds the managed columns
     second_run: int  # finds them by developer metadata
     by_method: dict[str, int]  # calls of the second run per API method
+    largest_body: int  # bytes of the largest request body of the first run
 
 
 @contextmanager
@@ -69,20 +70,25 @@ def count_calls(rows: int, *, seed: int = 7) -> CallCount:
         list(map(_as_read_from_google, row)) for row in sheet.table.rows
     ]
     counts = []
+    largest = 0
     with fake_sheets_api() as api:
         spreadsheet = api.add_spreadsheet(SPREADSHEET_ID, TOKEN)
         spreadsheet.add_sheet(design.sheet.tab or sheet.table.title, grid)
         for _ in range(2):
             api.calls.clear()
+            api.body_sizes.clear()
             adapter = GoogleSheet(SPREADSHEET_ID, credentials=user_credentials(TOKEN))
             table = adapter.read(design)
             result = validate(table, design, AS_OF)
             adapter.write(table, build_writeback(result, "ja"))
             counts.append(api.api_calls())
+            largest = largest or max(api.body_sizes)
+        if api.refused_sizes:
+            raise RuntimeError(f"request bodies refused as too large: {api.refused_sizes}")
         if api.violations:
             raise RuntimeError(f"requests outside the Sheets discovery document: {api.violations}")
         by_method = {method: count for method, count in api.calls.items() if method != "token"}
-    return CallCount(rows, counts[0], counts[1], by_method)
+    return CallCount(rows, counts[0], counts[1], by_method, largest)
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -92,7 +98,8 @@ def main(argv: list[str] | None = None) -> int:
     for size in args.sizes.split(","):
         count = count_calls(parse_size(size))
         print(f"{count.rows:>8} rows  first run {count.first_run} calls  "
-              f"second run {count.second_run} calls  {count.by_method}")  # fmt: skip
+              f"second run {count.second_run} calls  "
+              f"largest body {count.largest_body / 2**20:.1f} MiB  {count.by_method}")  # fmt: skip
     return 0
 
 

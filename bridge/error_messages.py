@@ -25,6 +25,11 @@ ERROR_TEMPLATES: dict[str, str] = {
         'follows its closing quote. Fix the quotes (") there, or save the file again from '
         "Excel."
     ),
+    "csv_nul": N_(
+        "Error: line {line} of {path} contains a NUL character (byte 0), which a .csv file "
+        "cannot contain. The file may be damaged or not a .csv file. Open it in Excel and save "
+        "it again as CSV UTF-8."
+    ),
     "empty_file": N_("Error: {path} is empty. Check that you chose the right file and sheet."),
     "encoding_unknown": N_(
         "Error: cannot decode {path} (tried {tried}). Save it again as CSV UTF-8 in Excel."

@@ -128,6 +128,22 @@ class CsvSyntaxError(InputError):
         )
 
 
+class NulCharacterError(InputError):
+    """A NUL byte in a .csv file without a UTF-16 BOM, so the file is damaged or not text."""
+
+    code = "csv_nul"
+
+    def __init__(self, path: Path, line: int) -> None:
+        self.path = path
+        self.line = line
+        super().__init__(
+            f"Line {line} of {path} contains a NUL character (byte 0), which a .csv file "
+            "cannot contain. The file may be damaged or not a .csv file.",
+            path=str(path),
+            line=line,
+        )
+
+
 class EncodingUnknownError(InputError):
     code = "encoding_unknown"
 
@@ -264,7 +280,8 @@ class SheetAccessError(BridgeError):
     SpreadsheetNotAllowedError (spreadsheet_not_allowed), SheetPermissionError
     (sheet_permission_denied), SheetAuthError (sheet_auth_failed),
     SpreadsheetNotFoundError (spreadsheet_not_found), SheetsUnavailableError
-    (sheets_unavailable), SheetsRequestError (sheets_request_failed).
+    (sheets_unavailable), SheetsRequestError (sheets_request_failed),
+    SpreadsheetCellLimitError (spreadsheet_cell_limit).
     """
 
     code = "sheet_access_error"
@@ -366,6 +383,27 @@ class SheetsRequestError(SheetAccessError):
             spreadsheet_id=spreadsheet_id,
             status=status,
             reason=reason,
+        )
+
+
+class SpreadsheetCellLimitError(SheetAccessError):
+    """A write-back that would take the spreadsheet past Google's cell limit."""
+
+    code = "spreadsheet_cell_limit"
+
+    def __init__(self, spreadsheet_id: str, cells: int, needed: int, limit: int) -> None:
+        self.spreadsheet_id = spreadsheet_id
+        self.cells = cells
+        self.needed = needed
+        self.limit = limit
+        super().__init__(
+            f"Spreadsheet {spreadsheet_id} has {cells:,} cells, and the bridge's result columns "
+            f"and tabs would take it to {needed:,}, above Google Sheets' limit of {limit:,} "
+            "cells. Nothing was written.",
+            spreadsheet_id=spreadsheet_id,
+            cells=f"{cells:,}",
+            needed=f"{needed:,}",
+            limit=f"{limit:,}",
         )
 
 

@@ -4,7 +4,8 @@ A validation costs four Sheets API calls whatever the row count: two reads
 (``spreadsheets.get`` and ``values.get``/``values:batchGet``, see
 ``google_read``) and two writes (``spreadsheets:batchUpdate`` and
 ``values:batchUpdate``, see ``google_write``), plus one more call of a kind
-for each further 2 MB of payload. gspread and HTTP errors are translated into
+for each further 9 MiB of payload. A write that would pass Google's limit of
+10 million cells stops before its first request (``google_limits``). gspread and HTTP errors are translated into
 ``SheetAccessError`` subclasses here, at one boundary.
 """
 
@@ -24,6 +25,7 @@ from bridge.errors import (
     SheetPermissionError,
     SheetsRequestError,
     SheetsUnavailableError,
+    SpreadsheetCellLimitError,
     SpreadsheetNotFoundError,
     UserSheetPermissionError,
 )
@@ -31,9 +33,11 @@ from bridge.sheets import google_messages  # noqa: F401 - registers the error te
 from bridge.sheets.google_auth import SheetCredentials, credentials_from_environment
 from bridge.sheets.google_http import BridgeHTTPClient, ConnectionFailedError, RetriesExhaustedError
 from bridge.sheets.google_layout import SpreadsheetLayout
+from bridge.sheets.google_limits import CELL_LIMIT, grid_cells, grid_cells_after
 from bridge.sheets.google_read import read_spreadsheet
 from bridge.sheets.google_write import (
     MAX_PAYLOAD_BYTES,
+    WritePlan,
     plan_write,
     request_bodies,
     value_bodies,
@@ -94,6 +98,7 @@ class GoogleSheet:
         if self.layout is None:
             raise RuntimeError("GoogleSheet.write needs a read() of the same sheet first")
         plan = plan_write(table, self.layout, result)
+        self._check_cell_limit(plan)
         with self._translated_errors():
             http = self.http()
             for body in request_bodies(plan, self.max_payload_bytes):
@@ -111,6 +116,14 @@ class GoogleSheet:
         )
         self.layout = None  # the grid and metadata changed: read again before writing again
         return self.url
+
+    def _check_cell_limit(self, plan: WritePlan) -> None:
+        """Stop before the first request when the write would pass Google's cell limit."""
+        assert self.layout is not None
+        needed = grid_cells_after(self.layout, plan.requests)
+        cells = grid_cells(self.layout)
+        if needed > CELL_LIMIT and needed > cells:
+            raise SpreadsheetCellLimitError(self.spreadsheet_id, cells, needed, CELL_LIMIT)
 
     def call(self, function: Callable[[BridgeHTTPClient], T]) -> T:
         """Run ``function`` with the HTTP client, translating errors (for other modules)."""

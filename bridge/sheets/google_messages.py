@@ -44,6 +44,12 @@ GOOGLE_ERROR_TEMPLATES: dict[str, str] = {
         "Error: Google Sheets rejected a request for spreadsheet {spreadsheet_id} (status "
         "{status}): {reason}. Report this to the bridge's maintainers."
     ),
+    "spreadsheet_cell_limit": N_(
+        "Error: spreadsheet {spreadsheet_id} has {cells} cells, and the bridge's result "
+        "columns and tabs would take it to {needed}, above Google Sheets' limit of {limit} "
+        "cells. Nothing was written. Delete empty rows, columns or tabs, or move closed deals "
+        "to another spreadsheet, then run again."
+    ),
 }
 
 ERROR_TEMPLATES.update(GOOGLE_ERROR_TEMPLATES)

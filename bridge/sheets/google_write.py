@@ -49,8 +49,13 @@ from bridge.sheets.writeback import WriteBack, check_writeback, plan_column_posi
 from validators.findings import column_letter
 from validators.table import ManagedColumn, SheetTable
 
-# Google recommends at most 2 MB per request body for speed; larger ones are split.
-MAX_PAYLOAD_BYTES = 2_000_000
+# Largest request body sent in one call; larger plans are split into more calls.
+# Google documents no hard size limit for the Sheets API and recommends 2 MB
+# for speed. Bodies above 10 MiB fail with "Request payload size exceeds the
+# limit: 10485760 bytes" (reported by API users, not documented). Each extra
+# body costs a round trip and a write against the quota of 60 per user per
+# minute, so one body carries up to 9 MiB, the results of about 100,000 rows.
+MAX_PAYLOAD_BYTES = 9 * 1024 * 1024
 COLUMN_WIDTHS = {ManagedColumn.STATUS: 110, ManagedColumn.FINDINGS: 360}
 DEFAULT_COLUMN_WIDTH = 120
 

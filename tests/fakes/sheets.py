@@ -16,6 +16,9 @@ fields its field mask selects, and developer metadata on a column moves
 with the column (``move_column``). Conditional format rules are kept per
 tab, checked as far as the discovery document's descriptions say (see
 ``check_rule``), and move with the rows that ``insert_rows`` inserts.
+A request body over 10 MiB gets the 400 that Google returns for it, and its
+size is recorded in ``refused_sizes``. Adding or growing a tab past 10
+million cells in the whole spreadsheet gets Google's 400 too.
 """
 
 from __future__ import annotations
@@ -50,6 +53,8 @@ BATCH_REQUESTS = (
     "deleteConditionalFormatRule",
 )
 _CHECKER = DiscoveryChecker()
+PAYLOAD_LIMIT = 10 * 1024 * 1024  # Google rejects larger request bodies
+CELL_LIMIT = 10_000_000  # cells of all tabs' grids in one spreadsheet
 _A1_CELL = re.compile(r"^([A-Z]*)(\d*)$")
 _FIELD_PATH = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:/[A-Za-z_][A-Za-z0-9_]*)*")
 # A cell reference in a formula, not part of a name or a function call such as LOG10(.
@@ -189,6 +194,15 @@ class FakeSpreadsheet:
                 found.setdefault(dimension["startIndex"], []).append(copy.deepcopy(item))
         return found
 
+    def check_cell_limit(self, added: int) -> None:
+        cells = sum(sheet.row_count * sheet.column_count for sheet in self.sheets)
+        if cells + added > CELL_LIMIT:
+            raise FakeApiError(
+                400,
+                "This action would increase the number of cells in the workbook above the "
+                f"limit of {CELL_LIMIT} cells.",
+            )
+
     def move_column(self, title: str, source: int, destination: int) -> None:
         """Move one column like a user dragging it: values, notes and metadata go along."""
         sheet = self.sheet(title)
@@ -262,6 +276,8 @@ class FakeSheetsApi:
         self.calls: Counter[str] = Counter()
         self.requests: list[dict[str, Any]] = []  # method id, query and body of each call
         self.violations: list[str] = []
+        self.refused_sizes: list[int] = []  # bytes of bodies rejected as too large
+        self.body_sizes: list[int] = []  # bytes of every accepted request body
         self.faults: list[int] = []  # statuses returned to the next calls, in order
         self.service_accounts: dict[str, str] = {}  # client_email -> access token issued
         self.tokens_issued = 0
@@ -291,6 +307,11 @@ class FakeSheetsApi:
     def _dispatch(self, request: Request) -> Response:
         if request.path == "/token":
             return self._token(request)
+        size = request.content_length or 0
+        if size > PAYLOAD_LIMIT:
+            self.refused_sizes.append(size)
+            message = f"Request payload size exceeds the limit: {PAYLOAD_LIMIT} bytes."
+            return _error(FakeApiError(400, message))
         try:
             method, params = _CHECKER.match(request.method, request.path)
             query = parse_qs(request.query_string.decode(), keep_blank_values=True)
@@ -303,6 +324,7 @@ class FakeSheetsApi:
 
         short = method.id.removeprefix("sheets.")
         self.calls[short] += 1
+        self.body_sizes.append(size)
         self.requests.append({"method": short, "query": query, "body": body})
         if self.faults:
             status = self.faults.pop(0)
@@ -486,6 +508,7 @@ class FakeSheetsApi:
         if any(sheet.sheet_id == sheet_id for sheet in work.sheets):
             raise FakeApiError(400, f"A sheet with id {sheet_id} already exists.")
         grid = properties.get("gridProperties", {})
+        work.check_cell_limit(grid.get("rowCount", 1000) * grid.get("columnCount", 26))
         sheet = FakeSheet(
             sheet_id, title, len(work.sheets),
             row_count=grid.get("rowCount", 1000), column_count=grid.get("columnCount", 26),
@@ -496,6 +519,8 @@ class FakeSheetsApi:
 
     def _request_appendDimension(self, work: FakeSpreadsheet, spec: dict) -> None:
         sheet = work.sheet_by_id(spec["sheetId"])
+        across = sheet.row_count if spec["dimension"] == "COLUMNS" else sheet.column_count
+        work.check_cell_limit(across * spec["length"])
         if spec["dimension"] == "COLUMNS":
             sheet.column_count += spec["length"]
         else:

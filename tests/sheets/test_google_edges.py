@@ -7,6 +7,9 @@ import datetime as dt
 import pandas as pd
 import pytest
 
+from bridge.error_messages import error_message
+from bridge.errors import SheetsRequestError, SpreadsheetCellLimitError
+from bridge.sheets.google_requests import append_dimension
 from bridge.sheets.google_write import MAX_PAYLOAD_BYTES
 from bridge.validation import build_writeback, load_design
 from tests.sheets.conftest import SPREADSHEET_ID, TOKEN, open_sheet
@@ -154,14 +157,19 @@ def test_sheet_of_5000_rows(fake_sheets, design):
     assert sheet.notes == {}
 
 
-def test_big_payload_split(fake_sheets, design):
+def big_findings_sheet(fake_sheets, rows: int) -> None:
+    """Add a sheet whose findings texts make the value write about 15 MB."""
     spreadsheet = fake_sheets.add_spreadsheet(SPREADSHEET_ID, TOKEN)
-    rows = generated_rows(20_000)
+    grid = generated_rows(rows)
     # Long remarks in an unknown-option column make every row's findings text long.
-    industry = rows[0].index("業種")
-    for row in rows[1:]:
-        row[industry] = "未分類の業種" * 20
-    spreadsheet.add_sheet(TAB, rows)
+    industry = grid[0].index("業種")
+    for row in grid[1:]:
+        row[industry] = "未分類の業種" * 40
+    spreadsheet.add_sheet(TAB, grid)
+
+
+def test_big_payload_split(fake_sheets, design):
+    big_findings_sheet(fake_sheets, 20_000)
 
     adapter = open_sheet(None)
     table = adapter.read(design)
@@ -169,20 +177,35 @@ def test_big_payload_split(fake_sheets, design):
     writeback = build_writeback(result, "ja")
     adapter.write(table, writeback)
 
-    sent = [r for r in fake_sheets.requests if r["method"].endswith("batchUpdate")]
-    sizes = [len(str(r["body"]).encode()) for r in sent]
-    assert fake_sheets.calls["spreadsheets.values.batchUpdate"] > 1
+    assert fake_sheets.calls["spreadsheets.values.batchUpdate"] == 2
     # Highlights are two conditional format rules, not a request per cell.
     assert fake_sheets.calls["spreadsheets.batchUpdate"] == 1
-    assert max(sizes) < 2 * MAX_PAYLOAD_BYTES  # str() of a dict is longer than its JSON
-    sheet = spreadsheet.sheet(TAB)
+    assert fake_sheets.refused_sizes == []
+    assert max(fake_sheets.body_sizes) <= MAX_PAYLOAD_BYTES
+    sheet = fake_sheets.spreadsheets[SPREADSHEET_ID].sheet(TAB)
     findings_column = table.managed.get(ManagedColumn.FINDINGS, len(table.headers) + 1)
     written = [sheet.values.get((row, findings_column)) for row in range(1, 20_001)]
     assert written == writeback.columns[ManagedColumn.FINDINGS]
+    industry = table.headers.index("業種")
     marks = table.managed.get(ManagedColumn.MARKS, findings_column + 3)
     marked = [sheet.values.get((row, marks)) for row in range(1, 20_001)]
     assert marked == [f"|{industry + 1}e|"] * 20_000
     assert sheet.notes == {}
+
+
+def test_body_over_10_mib_refused(fake_sheets, design):
+    # What Google's front end answers when the splitting is turned off.
+    big_findings_sheet(fake_sheets, 20_000)
+
+    adapter = open_sheet(None, max_payload_bytes=64 * 2**20)
+    table = adapter.read(design)
+    result = validate(table, design, EXAMPLE_AS_OF)
+    with pytest.raises(SheetsRequestError) as raised:
+        adapter.write(table, build_writeback(result, "ja"))
+
+    assert len(fake_sheets.refused_sizes) == 1
+    assert fake_sheets.refused_sizes[0] > 10 * 2**20
+    assert "Request payload size exceeds the limit: 10485760 bytes." in str(raised.value)
 
 
 def test_small_payload_limit_splits_requests(fake_sheets, design):
@@ -203,3 +226,39 @@ def test_small_payload_limit_splits_requests(fake_sheets, design):
     assert kinds.count("addConditionalFormatRule") == 2
     assert len(sheet.conditional_formats) == 2
     assert len(table.headers) + 4 in sheet.hidden_columns
+
+
+def test_cell_limit_stops_before_writing(fake_sheets, design):
+    spreadsheet = fake_sheets.add_spreadsheet(SPREADSHEET_ID, TOKEN)
+    rows = [list(row) for row in example_rows()]
+    width = len(rows[0])
+    grid_rows = 9_900_000 // width  # a grid just under 10 million cells, mostly empty
+    spreadsheet.add_sheet(TAB, rows, row_count=grid_rows)
+
+    adapter = open_sheet(None)
+    table = adapter.read(design)
+    result = validate(table, design, EXAMPLE_AS_OF)
+    with pytest.raises(SpreadsheetCellLimitError) as raised:
+        adapter.write(table, build_writeback(result, "ja"))
+
+    assert fake_sheets.calls["spreadsheets.batchUpdate"] == 0
+    assert fake_sheets.calls["spreadsheets.values.batchUpdate"] == 0
+    assert raised.value.cells == grid_rows * width
+    assert raised.value.needed > 10_000_000
+    japanese = error_message(raised.value, "ja")
+    assert f"{grid_rows * width:,}" in japanese and "10,000,000" in japanese
+    assert "Nothing was written" in error_message(raised.value, "en")
+
+
+def test_fake_refuses_grid_past_cell_limit(fake_sheets, design):
+    spreadsheet = fake_sheets.add_spreadsheet(SPREADSHEET_ID, TOKEN)
+    sheet = spreadsheet.add_sheet(TAB, [list(row) for row in example_rows()])
+    adapter = open_sheet(None)
+    adapter.read(design)
+    grow = {"requests": [append_dimension(sheet.sheet_id, "ROWS", 10_000_000)]}
+
+    with pytest.raises(SheetsRequestError) as raised:
+        adapter.call(lambda http: http.batch_update(SPREADSHEET_ID, grow))
+
+    assert "above the limit of 10000000 cells" in raised.value.reason
+    assert sheet.row_count < 10_000
