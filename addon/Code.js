@@ -196,7 +196,7 @@ var MESSAGES = {
     statusActiveRun: '同期を実行中です（実行 {runId}）。終わってから次のバッチを同期してください。',
     status_synced: '同期済み',
     status_pending: '未同期',
-    status_blocked: '対象外(エラー)',
+    status_blocked: '対象外（エラー）',
     status_failed: '失敗',
     status_conflict: '競合',
     status_association_failed: '同期済み（関連付け未完了）',

@@ -168,7 +168,7 @@ def test_rerun_on_output_is_stable(example_run, tmp_path):
 
 def test_english_messages(tmp_path):
     code, text = run_cli(
-        "validate", str(EXAMPLE), "--as-of", AS_OF, "--lang", "en", "--no-write",
+        "validate", str(EXAMPLE), "--as-of", AS_OF, "--lang", "en", "--no-write", "--no-history",
     )  # fmt: skip
     assert code == 1
     assert "Rows checked" in text

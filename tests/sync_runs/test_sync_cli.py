@@ -60,7 +60,7 @@ def test_plan_run_status_verify(tmp_path, hubspot_env, monkeypatch, caplog):
     rows = read_output(output)
     statuses = [row["同期ステータス"] for row in rows]
     assert statuses.count("同期済み") == 20
-    assert statuses[5] == "対象外(エラー)"
+    assert statuses[5] == "対象外（エラー）"
     assert statuses.count("未同期") == 9
     synced_ids = {row["HubSpot ID"] for row in rows if row["同期ステータス"] == "同期済み"}
     assert synced_ids == set(hubspot_env.records["deals"])
