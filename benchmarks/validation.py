@@ -1,7 +1,7 @@
 """Throughput and peak memory of the full validation at each sheet size.
 
 Each size runs in its own Python process, so that the peak resident set
-size (``resource.getrusage(RUSAGE_SELF).ru_maxrss``) belongs to that size
+size (``benchmarks.memory.peak_rss_mb``) belongs to that size
 alone. The process generates the sheet, runs ``validators.engine.validate``
 (normalisation, rules, scoring, findings) ``repeats`` times and reports every
 wall time measured with ``time.perf_counter``. The median is the result, and
@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
 import statistics
 import subprocess
 import sys
@@ -28,6 +27,7 @@ from functools import cache
 from pathlib import Path
 
 from benchmarks.generate import AS_OF, DEFAULT_FAULT_RATE, generate, parse_size, write_csv
+from benchmarks.memory import peak_rss_mb
 from bridge.sheets.local_csv import read_csv_table
 from validators.design import Design
 from validators.design_file import load_design_text
@@ -84,10 +84,6 @@ class ValidationRun:
         return (max(self.seconds) - min(self.seconds)) / self.median
 
 
-def _max_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux reports KiB
-
-
 def measure_here(
     rows: int, repeats: int, seed: int, fault_rate: float, csv_path: Path | None = None
 ) -> ValidationRun:
@@ -102,7 +98,7 @@ def measure_here(
         table = read_csv_table(csv_path, header_row=1, locale="ja", time_zone="Asia/Tokyo")
         read_seconds = time.perf_counter() - started
         previous = None
-    generate_mb = _max_rss_mb()
+    generate_mb = peak_rss_mb()
     seconds: list[float] = []
     cpu_seconds: list[float] = []
     findings = 0
@@ -116,7 +112,7 @@ def measure_here(
     columns = len(table.headers)
     source = "generated" if csv_path is None else "csv"
     return ValidationRun(rows, columns, repeats, seconds, cpu_seconds, findings, generate_mb,
-                         _max_rss_mb(), source, read_seconds)  # fmt: skip
+                         peak_rss_mb(), source, read_seconds)  # fmt: skip
 
 
 def measure(

@@ -11,7 +11,7 @@ from collections import Counter
 import pandas as pd
 import pytest
 
-from benchmarks import compare, sheets_calls, sync, validation
+from benchmarks import compare, job_memory, sheets_calls, sync, validation
 from benchmarks.__main__ import main as run_all
 from benchmarks.generate import AS_OF, HEADERS, generate, parse_size, write_csv
 from validators.engine import validate
@@ -132,6 +132,14 @@ def test_sheets_calls_constant():
         assert count.first_run <= sheets_calls.MAX_CALLS
         assert count.second_run <= sheets_calls.MAX_CALLS
     assert small.second_run == larger.second_run
+
+
+def test_job_memory_small_job():
+    job = job_memory.measure(200)
+    assert job.rows == 200
+    assert job.findings > 0
+    assert job.base_mb > 0
+    assert job.peak_mb >= job.after_read_mb >= job.base_mb
 
 
 def test_sync_small_run_all_synced():
