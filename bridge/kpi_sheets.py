@@ -17,6 +17,7 @@ from validators.kpi.drivers import DriverKpi
 from validators.kpi.metric import Metric
 from validators.kpi.partners import PartnerKpi
 from validators.kpi.report import KpiReport
+from validators.kpi.retention import retention_counted
 
 KPI_SHEET = "KPI"
 TODO_SHEETS = {"ja": "要対応", "en": "To-do"}
@@ -93,6 +94,8 @@ class KpiSheetBuilder:
         self.heading(t(N_("Retention")))
         self.metric(t(N_("Retention rate (%)")), kpi.retention_rate, "percent")
         self.metric(t(N_("Churn rate (%)")), kpi.churn_rate, "percent")
+        if not retention_counted(kpi):
+            return  # counts of zero would read as measured
         self.tab.add(t(N_("Customers at period start")), kpi.cohort)
         self.tab.add(t(N_("Retained")), kpi.retained)
         self.tab.add(t(N_("Churned")), kpi.churned)

@@ -12,6 +12,7 @@ from bridge.kpi_texts import MISSING, Kind, display, interval_text, reason_text
 from validators.kpi.drivers import DriverKpi
 from validators.kpi.metric import Metric
 from validators.kpi.report import KpiReport
+from validators.kpi.retention import retention_counted
 
 # Rows listed per table in the terminal. The KPI tab and --json contain all of
 # them, and a line under a cut table prints how many were left out.
@@ -87,16 +88,17 @@ class KpiPrinter:
             + t(N_("Period {start} to {end}"), start=report.period.start, end=report.period.end)
         )
         retention = report.retention
-        self.section(
-            t(N_("Retention")),
-            [
-                (t(N_("Retention rate")), self.value(retention.retention_rate, "percent")),
-                (t(N_("Churn rate")), self.value(retention.churn_rate, "percent")),
+        rows: list[tuple[str, object]] = [
+            (t(N_("Retention rate")), self.value(retention.retention_rate, "percent")),
+            (t(N_("Churn rate")), self.value(retention.churn_rate, "percent")),
+        ]
+        if retention_counted(retention):
+            rows += [
                 (t(N_("Customers at period start")), retention.cohort),
                 (t(N_("Churned")), retention.churned),
                 (t(N_("New customers (excluded)")), retention.new_customers),
-            ],
-        )
+            ]
+        self.section(t(N_("Retention")), rows)
         revenue = report.revenue
         self.section(
             t(N_("Revenue per customer")),

@@ -77,6 +77,8 @@ ROWS = [
     ["D5", "CS", "定着", "田中", "B社", "東", "400000", "5", None, None],
     ["D6", "CS", "定着", "田中", "C社", "東", None, "5", None, None],
     ["D7", "CS", "更新済み", "田中", "C社", "東", "0", "5", "2026/2/1", "2026/4/1"],
+    # Lost with 0: never a customer, so its revenue is unknown (D4 keeps its amount).
+    ["D8", "CS", "解約", "鈴木", "C社", "西", "0", "3", "2025/6/1", "2026/5/1"],
     # The partners' own rows in the partner pipeline: not deals they brought.
     ["P1", "PS", "稼働中", "山本", "A社", "東", "900000", "5", "2025/1/1", "2025/2/1"],
     ["P2", "PS", "休眠", "山本", "B社", "西", "100000", None, "2025/1/1", "2025/6/1"],
@@ -167,9 +169,9 @@ def test_upsell_json_keeps_list_shape(report):
     assert data["upsell_excluded_errors"] == 2
 
 
-def test_revenue_customers_skip_won_without_amount(report, frame):
+def test_revenue_skips_closed_without_amount(report, frame):
     cs = frame[frame["パイプライン"] == "CS"]
-    unknown = (cs["ステージ"] == WON) & (cs["amount"].fillna(0) <= 0)
+    unknown = cs["ステージ"].isin([WON, LOST]) & (cs["amount"].fillna(0) <= 0)
     known = cs["amount"][~unknown].dropna()
     assert report.revenue.customers == len(known)
     assert report.revenue.mean.value == pytest.approx(known.mean())

@@ -223,3 +223,18 @@ def test_long_partner_table_is_cut(tmp_path):
     listed = [line for line in lines if line.startswith("  パートナー")]
     assert len(listed) == PARTNERS_SHOWN
     assert "  … and 7 more (all of them with --json FILE)" in lines
+
+
+def test_retention_not_set_up_shows_no_counts(tmp_path):
+    design = (ROOT / "examples" / "design.yaml").read_text(encoding="utf-8")
+    # Drop the kpi section's retention block: its line and the deeper ones below it.
+    without = re.sub(r"\n  retention:\n(?:    .*\n|\s*#.*\n)*", "\n", design)
+    assert "retention:" not in without
+    path = tmp_path / "design.yaml"
+    path.write_text(without, encoding="utf-8")
+
+    output, data = run_kpi("--design", str(path))
+
+    assert data["retention"]["retention_rate"]["reason"] == "not_configured"
+    assert "継続率" in output
+    assert "期首の顧客数" not in output

@@ -121,6 +121,17 @@ def test_maven_partner_revenue_and_days(maven_run, maven):
         assert entry.active_clients == clients[entry.partner]
 
 
+def test_maven_revenue_counts_won_deals(maven_run, maven):
+    # Lost deals carry a close_value of 0: they never became customers.
+    report = compute_kpis(maven_run[0], lookups=maven_run[1])
+    won = maven[maven["deal_stage"] == "Won"]["close_value"].astype(float)
+    won = won[won > 0]
+
+    assert report.revenue.customers == len(won)
+    assert report.revenue.median.value == pytest.approx(won.median())
+    assert report.revenue.mean.value == pytest.approx(won.mean())
+
+
 @pytest.mark.parametrize("attribute", ["sector", "regional_office"])
 def test_maven_win_rate_per_lookup_attribute(maven_run, maven, attribute):
     report = compute_kpis(maven_run[0], lookups=maven_run[1])

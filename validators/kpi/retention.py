@@ -59,6 +59,11 @@ class RetentionKpi:
         return data
 
 
+def retention_counted(kpi: RetentionKpi) -> bool:
+    """Return whether the cohort was counted: False when the design or the sheet lacks what it needs."""
+    return kpi.retention_rate.reason not in (Reason.NOT_CONFIGURED, Reason.MISSING_COLUMN)
+
+
 def churned_flags(data: KpiData) -> pd.Series:
     """Return True (churned), False (active) or None (unknown) per row."""
     settings = data.settings.retention or RetentionSettings()

@@ -2,7 +2,8 @@
 
 Definition: the customers are the rows of the KPI pipeline whose revenue
 property (``kpi.revenue_property``, default the sheet's amount column) contains
-a known number (see ``known_revenue``). Cancelled customers count too, because the KPI describes the
+a known number (see ``known_revenue``: a closed deal with 0 or less is not
+known). Cancelled customers count too, because the KPI describes the
 revenue the team has managed. Key clients are the rows whose
 ``key_clients.flag_property`` is true, else the top ``top_share`` of
 customers by revenue: ceil(share × customers) rows, ties at the cut going to
@@ -53,11 +54,13 @@ def known_revenue(data: KpiData) -> pd.Series:
     A won deal whose revenue is 0 or less counts as unknown, not as 0:
     ``bridge validate`` flags the same contradiction on the amount column
     (``inconsistent``, won_without_amount), and a 0 would pull averages down
-    and pass every ``max_revenue`` condition.
+    and pass every ``max_revenue`` condition. A lost deal with 0 or less
+    never became a customer (a sales pipeline's lost deal), so it counts as
+    unknown too; a churned customer with a contract amount keeps it.
     """
     revenue = data.numbers(revenue_property(data))
-    won = data.rows["closed"] == "won"
-    return revenue.mask(won & (revenue <= 0))
+    closed = data.rows["closed"].isin(["won", "lost"])
+    return revenue.mask(closed & (revenue <= 0))
 
 
 def revenue_kpis(data: KpiData) -> RevenueKpi:
