@@ -45,8 +45,8 @@ ERROR_TEMPLATES: dict[str, str] = {
         "Set header_row in the design's sheet section."
     ),
     "output_not_writable": N_(
-        "Error: cannot write {path}: {reason}. Choose another place with --output, or close "
-        "the file if Excel has it open."
+        "Error: cannot write {path}: {reason}. Choose another file or folder, or close the "
+        "file if Excel has it open."
     ),
     "output_is_source": N_(
         "Error: the output {path} is the source file itself. Choose another --output."

@@ -220,8 +220,8 @@ class OutputNotWritableError(OutputError):
         self.reason = reason_of(reason)
         reason = str(self.reason)
         super().__init__(
-            f"Cannot write {path}: {reason}. Choose another place with --output, "
-            "or close the file if Excel has it open.",
+            f"Cannot write {path}: {reason}. Choose another file or folder, or close "
+            "the file if Excel has it open.",
             path=str(path),
             reason=reason,
         )

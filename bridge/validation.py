@@ -17,6 +17,7 @@ import pandas as pd
 
 from bridge.errors import DesignFileError, SourceNotFoundError
 from bridge.messages import finding_message, finding_text, status_text
+from bridge.sheets.local_paths import write_text_file
 from bridge.sheets.writeback import CellMark, WriteBack
 from validators.design import Design
 from validators.design_file import DesignError, load_design_text
@@ -136,7 +137,7 @@ def report_dict(result: ValidationResult, lang: str) -> dict[str, Any]:
 def write_report(result: ValidationResult, lang: str, path: Path) -> None:
     data = report_dict(result, lang)
     text = json.dumps(data, ensure_ascii=False, indent=2, default=str)
-    path.write_text(text + "\n", encoding="utf-8")
+    write_text_file(path, text + "\n")
 
 
 def _number_or_blank(value: Any) -> float | None:

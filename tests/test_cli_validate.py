@@ -252,3 +252,28 @@ def test_read_only_source_folder_falls_back_to_cwd(tmp_path, monkeypatch):
     assert (work / "deals.checked.csv").exists()
     assert not (folder / "deals.checked.csv").exists()
     assert "read-only" in text
+
+
+@pytest.mark.parametrize(
+    ("command", "option"),
+    [
+        (["validate", "--no-history"], "--report"),
+        (["kpi", "--no-write", "--no-history"], "--json"),
+        (["sync", "plan"], "--json"),
+    ],
+)
+@pytest.mark.parametrize("target", ["missing/out.json", "folder"])
+def test_json_output_unwritable_stops_first(tmp_path, monkeypatch, command, option, target):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "folder").mkdir()
+    source = tmp_path / "deals.xlsx"
+    shutil.copy(EXAMPLE, source)
+
+    result = CliRunner().invoke(
+        cli, [*command, str(source), "--as-of", AS_OF, option, target, "--lang", "ja"]
+    )
+
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output
+    assert f"{target} に書き込めません" in result.output
+    assert not (tmp_path / "deals.checked.xlsx").exists()  # stopped before the sheet was written

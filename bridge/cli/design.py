@@ -20,10 +20,9 @@ import yaml
 from bridge.cli.app import EXIT_FINDINGS, EXIT_OK, EXIT_USAGE, handle_errors, pick_language
 from bridge.cli.design_group import design
 from bridge.cli.output import format_table
-from bridge.errors import OutputNotWritableError
 from bridge.hubspot_messages import preflight_message, sync_error_message
 from bridge.i18n import N_, gettext
-from bridge.reasons import os_reason
+from bridge.sheets.local_paths import write_text_file
 from bridge.validation import load_design
 from sync.errors import SyncError
 from sync.hubspot.client import DEFAULT_API_VERSION, DEFAULT_BASE_URL, HubSpotClient
@@ -179,8 +178,5 @@ def pull_command(output: Path, force: bool, lang: str | None) -> None:
         sys.exit(EXIT_USAGE)
     data = pull_design(read_portal(make_client()))
     text = yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
-    try:
-        output.write_text(text, encoding="utf-8")
-    except OSError as error:
-        raise OutputNotWritableError(output, os_reason(error)) from None
+    write_text_file(output, text)
     click.echo(gettext(lang, N_("Design written to {path}"), path=output))

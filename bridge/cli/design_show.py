@@ -10,9 +10,8 @@ from bridge.cli.app import handle_errors, pick_language
 from bridge.cli.design_group import design
 from bridge.cli.options import design_option
 from bridge.design_view import FORMATS, render_design
-from bridge.errors import OutputNotWritableError
 from bridge.i18n import N_, gettext
-from bridge.reasons import os_reason
+from bridge.sheets.local_paths import write_text_file
 from bridge.validation import load_design
 
 WRITTEN_TEXT = N_("Design diagram written to {path}")
@@ -50,8 +49,5 @@ def show_command(
     if output is None:
         click.echo(text, nl=False)
         return
-    try:
-        output.write_text(text, encoding="utf-8")
-    except OSError as error:
-        raise OutputNotWritableError(output, os_reason(error)) from None
+    write_text_file(output, text)
     click.echo(gettext(lang, WRITTEN_TEXT, path=output), err=True)

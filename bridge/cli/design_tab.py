@@ -13,11 +13,10 @@ import yaml
 
 from bridge.cli.app import handle_errors, pick_language
 from bridge.cli.design_group import design
-from bridge.errors import OutputNotWritableError
 from bridge.i18n import N_, gettext
-from bridge.reasons import os_reason
 from bridge.sheets.design_tab import design_to_rows
 from bridge.sheets.design_tab_io import load_design_rows, read_design_rows, write_design_rows
+from bridge.sheets.local_paths import write_text_file
 from bridge.validation import load_design
 
 TAB_OPTION = click.option("--tab", help="Design tab title. Default: 設計, else Design.")
@@ -68,10 +67,7 @@ def import_command(source: str, output: Path, tab: str | None, lang: str | None)
     rows, label = read_design_rows(source, tab)
     _, data = load_design_rows(rows, label)
     text = yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
-    try:
-        output.write_text(text, encoding="utf-8")
-    except OSError as error:
-        raise OutputNotWritableError(output, os_reason(error)) from None
+    write_text_file(output, text)
     click.echo(
         gettext(
             lang, N_("Design read from {source} and saved to {path}"), source=label, path=output

@@ -31,6 +31,7 @@ from bridge.kpi_service import (
     parse_period,
     report_json,
 )
+from bridge.sheets.local_paths import check_writable_file, write_text_file
 from bridge.validation import build_writeback
 from validators.kpi.report import compute_kpis as compute_report
 
@@ -90,6 +91,8 @@ def kpi_command(
     use_history: bool,
 ) -> None:  # fmt: skip
     """Print the KPIs of SOURCE and write the KPI and to-do tabs into the result file."""
+    if json_path:
+        check_writable_file(json_path)
     try:
         kpi_period = parse_period(period)
         day = parse_as_of(as_of)
@@ -114,7 +117,7 @@ def kpi_command(
         data = report_json(report, result, lang)
         data["history"] = history_data
         text = json.dumps(data, ensure_ascii=False, indent=2, default=str)
-        json_path.write_text(text + "\n", encoding="utf-8")
+        write_text_file(json_path, text + "\n")
         click.echo(gettext(lang, N_("KPIs written to {path}"), path=json_path))
     if not no_write:
         writeback = add_kpi_tabs(build_writeback(result, lang), report, result, lang)

@@ -23,6 +23,7 @@ from bridge.cli.validate import parse_as_of
 from bridge.hubspot_messages import OBJECT_TEXTS as OBJECT_NAMES
 from bridge.i18n import N_, gettext
 from bridge.messages import finding_message
+from bridge.sheets.local_paths import check_writable_file, write_text_file
 from bridge.sync_messages import sync_error_lines
 from bridge.sync_service import (
     SYNC_STATUS_TEXTS,
@@ -99,6 +100,8 @@ def open_ledger() -> Ledger:
 @handle_run_errors
 def plan_command(source, design_path, sheet, lang, as_of, wave, json_path) -> None:  # noqa: ANN001
     """Show per row what a sync would do (create, update, unchanged, blocked); write nothing."""
+    if json_path:
+        check_writable_file(json_path)
     loaded = open_sheet(source, design_path=design_path, sheet=sheet, as_of=parse_as_of(as_of),
                         lang=lang)  # fmt: skip
     lang = loaded.lang
@@ -135,7 +138,7 @@ def plan_command(source, design_path, sheet, lang, as_of, wave, json_path) -> No
     echo_more(len(plan.findings), lang, N_("… and {count} more (write them all with --json FILE)"))
     if json_path:
         text = json.dumps(plan.to_dict(), ensure_ascii=False, indent=2)
-        json_path.write_text(text + "\n", encoding="utf-8")
+        write_text_file(json_path, text + "\n")
         click.echo(t(N_("Plan written to {path}"), path=json_path))
     sys.exit(EXIT_OK)
 

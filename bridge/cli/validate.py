@@ -26,6 +26,7 @@ from bridge.cli.validate_history import (
 )
 from bridge.design_source import load_sheet_design
 from bridge.errors import InvalidOptionError
+from bridge.sheets.local_paths import check_writable_file
 from bridge.validation import build_writeback, write_report
 
 
@@ -66,6 +67,8 @@ def validate_command(
 ) -> None:  # fmt: skip
     """Check every row of SOURCE (.xlsx, .csv or Google Sheets URL) against the design."""
     day = parse_as_of(as_of)
+    if report:
+        check_writable_file(report)
     design, _ = load_sheet_design(source, design_path, design_tab)
     lang = pick_language(lang, design.sheet.locale)
     read = read_and_validate(

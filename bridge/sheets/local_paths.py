@@ -83,14 +83,39 @@ def check_output(output: Path, source: Path) -> str:
     kind = file_kind(output)
     if output.resolve() == source.resolve() and not is_checked_file(source):
         raise OutputIsSourceError(output)
-    directory = output.parent
+    check_writable_file(output)
+    return kind
+
+
+def check_writable_file(path: Path) -> None:
+    """Raise OutputNotWritableError when ``path`` is a folder or its folder cannot take it.
+
+    Commands check their output files before the work, so that a mistyped
+    folder stops the run at once instead of after the sheet was written.
+    """
+    if path.is_dir():
+        raise OutputNotWritableError(path, Reason(IS_A_DIRECTORY))
+    directory = path.parent
     if not directory.is_dir():
-        raise OutputNotWritableError(output, Reason(FOLDER_MISSING, {"directory": str(directory)}))
+        raise OutputNotWritableError(path, Reason(FOLDER_MISSING, {"directory": str(directory)}))
     if not is_writable_directory(directory):
         raise OutputNotWritableError(
-            output, Reason(NO_WRITE_PERMISSION, {"directory": str(directory)})
+            path, Reason(NO_WRITE_PERMISSION, {"directory": str(directory)})
         )
-    return kind
+
+
+def write_text_file(path: Path, text: str) -> None:
+    """Write ``text`` as UTF-8 to ``path`` through a temporary file.
+
+    Raises OutputNotWritableError with the reason when the file cannot be written.
+    """
+
+    def write(temporary: Path) -> None:
+        temporary.write_text(text, encoding="utf-8")
+
+    if path.is_dir():
+        raise OutputNotWritableError(path, Reason(IS_A_DIRECTORY))
+    replace_atomically(path, write)
 
 
 def default_output_path(source: Path) -> DefaultOutput:
