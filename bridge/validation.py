@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
+import numpy as np
 import pandas as pd
 
 from bridge.errors import DesignFileError, SourceNotFoundError
@@ -86,8 +87,12 @@ def _finding_texts(result: ValidationResult, lang: str) -> tuple[list[str], list
     by_cell: dict[tuple[int, int], list[tuple[Severity, str]]] = {}
     column_index = {column.letter: column.index for column in result.binding.columns}
 
+    sheet_lines: list[str] = []  # errors on the whole sheet, which block every row
     for finding in result.findings:
         if finding.row is None or finding.row < first_row:
+            if finding.severity is Severity.ERROR:
+                text = finding_text(finding, lang)
+                sheet_lines.append(f"{finding.column}: {text}" if finding.column else text)
             continue
         text = finding_text(finding, lang)
         position = finding.row - first_row
@@ -97,6 +102,10 @@ def _finding_texts(result: ValidationResult, lang: str) -> tuple[list[str], list
         if index is not None:
             by_cell.setdefault((position, index), []).append((finding.severity, text))
 
+    if sheet_lines:
+        blank = result.rows["status"].to_numpy(dtype=object) == "blank"
+        for position in np.flatnonzero(~blank).tolist():
+            lines[position] = sheet_lines + lines.get(position, [])
     texts = [
         "\n".join(lines[position])[:MAX_CELL_TEXT] if position in lines else ""
         for position in range(len(result.rows))

@@ -277,3 +277,25 @@ def test_json_output_unwritable_stops_first(tmp_path, monkeypatch, command, opti
     assert "Traceback" not in result.output
     assert f"{target} に書き込めません" in result.output
     assert not (tmp_path / "deals.checked.xlsx").exists()  # stopped before the sheet was written
+
+
+def test_summary_names_example_design_and_severity():
+    code, text = run_cli(
+        "validate", str(EXAMPLE), "--as-of", AS_OF, "--lang", "ja", "--no-write", "--no-history",
+    )  # fmt: skip
+    assert code == 1
+    assert "設計: 同梱の例" in text
+    assert "  [エラー] " in text
+    assert "[error]" not in text
+
+
+def test_summary_quiet_about_own_design(tmp_path):
+    design = tmp_path / "design.yaml"
+    shutil.copy(ROOT / "examples" / "design.yaml", design)
+    code, text = run_cli(
+        "validate", str(EXAMPLE), "--design", str(design), "--as-of", AS_OF, "--lang", "en",
+        "--no-write", "--no-history",
+    )  # fmt: skip
+    assert code == 1
+    assert "bundled example" not in text
+    assert "  [error] " in text

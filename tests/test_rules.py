@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from bridge.messages import finding_message
+from bridge.validation import build_writeback
 from validators.design_file import load_design_text
 from validators.engine import PreviousState, validate
 from validators.findings import column_letter
@@ -204,6 +205,37 @@ def test_missing_required_column_reported_once():
     ]
     result = run(rows, headers=headers)
     assert [(f.code.value, f.row) for f in result.findings] == [("missing_column", 1)]
+
+
+def test_sheet_error_marks_every_row():
+    # Sync blocks every row for a missing required column, so no row may read OK.
+    headers = [header for header in HEADERS if header != "案件ID"]
+    first = good_row()
+    second = good_row(会社名="ベータ", メール="b@example.jp")
+    rows = [
+        [value for header, value in zip(HEADERS, row, strict=True) if header != "案件ID"]
+        for row in (first, second, [None] * len(HEADERS))
+    ]
+
+    result = run(rows, headers=headers)
+    texts = build_writeback(result, "ja").columns[ManagedColumn.FINDINGS]
+
+    assert result.rows["status"].tolist() == ["error", "error", "blank"]
+    assert result.summary["rows_with_errors"] == 2
+    assert result.summary["rows_ok"] == 0
+    assert texts[0].startswith("案件ID: 「案件ID」の列がありません")
+    assert texts[1] == texts[0]
+    assert texts[2] == ""
+
+
+def test_sheet_warning_leaves_rows_ok():
+    headers = [*HEADERS, "メモ"]
+    rows = [[*good_row(), "自由記入"]]
+
+    result = run(rows, headers=headers)
+
+    assert [f.code.value for f in result.findings] == ["header_problem"]
+    assert result.rows["status"].tolist() == ["ok"]
 
 
 def test_stale_in_stage_from_managed_columns():

@@ -417,19 +417,27 @@ def _row_table(
 
 
 def _row_status(findings: list[Finding], first_row: int, blank: np.ndarray) -> np.ndarray:
-    """Return each row's status: "error" wins over "warning", which wins over "ok"."""
+    """Return each row's status: "error" wins over "warning", which wins over "ok".
+
+    An error on the whole sheet (a missing required column, a broken header)
+    makes every row an error row, because sync blocks every row for it.
+    """
     # None (a finding on the whole sheet) becomes NaN, which no comparison passes.
     rows = np.array(list(map(attrgetter("row"), findings)), dtype=np.float64)
     severities = np.array(list(map(attrgetter("severity._value_"), findings)), dtype=object)
     on_row = rows >= first_row
-    failed = on_row & (severities == Severity.ERROR.value)
+    is_error = severities == Severity.ERROR.value
+    failed = on_row & is_error
     warned = on_row & ~failed
 
     # fill() stores one shared "ok": np.full would make a new str per row.
     status = np.empty(len(blank), dtype=object)
-    status.fill("ok")
-    status[(rows[warned] - first_row).astype(np.intp)] = "warning"
-    status[(rows[failed] - first_row).astype(np.intp)] = "error"
+    if (is_error & ~on_row).any():
+        status.fill("error")
+    else:
+        status.fill("ok")
+        status[(rows[warned] - first_row).astype(np.intp)] = "warning"
+        status[(rows[failed] - first_row).astype(np.intp)] = "error"
     status[blank] = "blank"
     return status
 

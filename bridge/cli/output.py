@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from bridge.i18n import N_, gettext
-from bridge.messages import finding_message
+from bridge.messages import SEVERITY_TEXTS, finding_message
 from validators.engine import ValidationResult
 
 FINDINGS_SHOWN = 10  # findings listed in the terminal; --report has all of them
@@ -38,6 +38,7 @@ def print_summary(
     written: str | None,
     report: Path | None,
     fell_back: bool = False,
+    example_design: Path | None = None,
 ) -> None:
     """Print the run's summary, counts by code, grades and the first findings."""
     summary = result.summary
@@ -48,6 +49,13 @@ def print_summary(
     click.echo(
         t(N_("Validated {sheet} as of {as_of}"), sheet=summary["sheet"], as_of=summary["as_of"])
     )
+    if example_design:
+        click.echo(
+            t(
+                N_("Design: the bundled example {path}. Give your team's design with --design."),
+                path=example_design,
+            )  # fmt: skip
+        )
     counts = [
         (t(N_("Rows checked")), summary["rows_checked"]),
         (t(N_("Blank rows skipped")), summary["blank_rows"]),
@@ -71,7 +79,8 @@ def print_summary(
     if row_findings:
         click.echo(t(N_("First findings")))
         for finding in row_findings[:FINDINGS_SHOWN]:
-            click.echo(f"  [{finding.severity.value}] {finding_message(finding, lang)}")
+            severity = t(SEVERITY_TEXTS[finding.severity.value])
+            click.echo(f"  [{severity}] {finding_message(finding, lang)}")
         hidden = len(row_findings) - FINDINGS_SHOWN
         if hidden > 0:
             click.echo(

@@ -27,7 +27,7 @@ from bridge.cli.validate_history import (
 from bridge.design_source import load_sheet_design
 from bridge.errors import InvalidOptionError
 from bridge.sheets.local_paths import check_writable_file
-from bridge.validation import build_writeback, write_report
+from bridge.validation import EXAMPLE_DESIGN, build_writeback, write_report
 
 
 def parse_as_of(value: str | None) -> dt.date | None:
@@ -69,7 +69,7 @@ def validate_command(
     day = parse_as_of(as_of)
     if report:
         check_writable_file(report)
-    design, _ = load_sheet_design(source, design_path, design_tab)
+    design, loaded_from = load_sheet_design(source, design_path, design_tab)
     lang = pick_language(lang, design.sheet.locale)
     read = read_and_validate(
         source, design, sheet=sheet, output=output, lang=lang, day=day, use_history=use_history
@@ -85,6 +85,8 @@ def validate_command(
         write_report(result, lang, report)
 
     fell_back = bool(getattr(adapter, "fell_back", False))
-    print_summary(result, lang, written=written, report=report, fell_back=fell_back)
+    example = loaded_from if loaded_from == EXAMPLE_DESIGN and design_path is None else None
+    print_summary(result, lang, written=written, report=report, fell_back=fell_back,
+                  example_design=example)  # fmt: skip
     print_history(result, lang)
     sys.exit(EXIT_FINDINGS if result.has_errors else EXIT_OK)
