@@ -99,6 +99,25 @@ def test_lang_option_before_help_wins():
     assert page.startswith("Usage: bridge validate")
 
 
+def test_lang_option_after_help_wins():
+    page = help_page(["validate", "--help", "--lang", "en"], "ja_JP.UTF-8")
+    assert page.startswith("Usage: bridge validate")
+
+
+def test_root_lang_option_sets_help_language():
+    page = help_page(["--lang", "en"], "ja_JP.UTF-8")
+    assert page.startswith("Usage: bridge [OPTIONS]")
+    assert "Commands:" in page
+
+
+def test_root_lang_option_reaches_commands(tmp_path):
+    env = {"LANG": "ja_JP.UTF-8", "LC_ALL": None, "LC_MESSAGES": None}
+    missing = str(tmp_path / "missing.xlsx")
+    result = CliRunner().invoke(cli, ["--lang", "en", "validate", missing], env=env)
+    assert result.exit_code == 2
+    assert "file not found" in result.output
+
+
 def test_walk_reaches_nested_commands():
     names = {command.name for command in _walk(cli)}
     assert {"validate", "design", "show", "sync", "run"} <= names

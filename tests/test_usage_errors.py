@@ -38,6 +38,12 @@ def run_bridge(*args: str, lang: str) -> subprocess.CompletedProcess[str]:
          "エラー: --limit は 1 以上にしてください（指定された値: 0）。"),
         (["sync", "run", "x.csv", "--limit", "abc"], "en_US.UTF-8",
          'Error: "abc" is not a whole number for --limit.'),
+        (["valdate", "x.xlsx"], "ja_JP.UTF-8",
+         "エラー: コマンド valdate はありません。validate ではありませんか？"),
+        (["valdate", "x.xlsx", "--lang", "en"], "ja_JP.UTF-8",
+         "Error: there is no command valdate. Did you mean validate?"),
+        (["--lang", "en", "validate", "x.xlsx", "--outpt", "y"], "ja_JP.UTF-8",
+         "Error: there is no option --outpt. Did you mean --output?"),
     ],
 )  # fmt: skip
 def test_usage_error_in_users_language(args, lang, expected):
@@ -58,3 +64,9 @@ def test_help_still_exits_zero():
     completed = run_bridge("validate", "--help", lang="ja_JP.UTF-8")
     assert completed.returncode == 0
     assert "--design" in completed.stdout
+
+
+def test_version():
+    completed = run_bridge("--version", lang="ja_JP.UTF-8")
+    assert completed.returncode == 0
+    assert completed.stdout.startswith("bridge, version ")

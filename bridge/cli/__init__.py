@@ -15,6 +15,7 @@ from bridge.cli import serve as _serve  # noqa: F401 - registers the command
 from bridge.cli import sync as _sync  # noqa: F401 - registers the commands
 from bridge.cli import validate as _validate  # noqa: F401 - registers the command
 from bridge.cli.app import EXIT_USAGE, cli, pick_language
+from bridge.cli.help_text import lang_from_args
 from bridge.cli.usage_errors import usage_error_lines
 
 
@@ -28,7 +29,7 @@ def main() -> None:
         error.show()  # the help text itself, which click writes
         sys.exit(EXIT_USAGE)
     except click.UsageError as error:
-        lang = pick_language(None)
+        lang = pick_language(lang_from_args(sys.argv[1:]))
         for line in usage_error_lines(error, lang, sys.argv[1:]):
             click.echo(line, err=True)
         sys.exit(error.exit_code)

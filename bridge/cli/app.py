@@ -21,18 +21,38 @@ EXIT_FINDINGS = 1  # the run worked and some row has an error
 EXIT_USAGE = 2  # wrong arguments or unusable input
 
 
+LANG_KEY = "bridge.lang"  # root context meta: ``bridge --lang X``, for every command
+
+
 @click.group(cls=TranslatedGroup)
 @click.option("-v", "--verbose", count=True, help="Log more detail to stderr (-vv for debug).")
-def cli(verbose: int) -> None:
+@click.option(
+    "--lang",
+    is_eager=True,
+    type=click.Choice(["ja", "en"]),
+    help="Language of messages and help for every command. Default: the environment's.",
+)
+@click.version_option(package_name="sheets-hubspot-bridge", prog_name="bridge")
+@click.pass_context
+def cli(ctx: click.Context, verbose: int, lang: str | None) -> None:
     """Validate deal sheets against a pipeline design and migrate them to HubSpot."""
     level = logging.WARNING - 10 * min(verbose, 2)
     logging.basicConfig(level=level, stream=sys.stderr, format="%(levelname)s %(name)s %(message)s")
+    if lang:
+        ctx.meta[LANG_KEY] = lang
 
 
 def pick_language(option: str | None, design_locale: str | None = None) -> str:
-    """Return the output language: --lang, else the design's locale, else the environment."""
+    """Return the output language.
+
+    In order: the command's --lang, ``bridge --lang``, the design's locale, the environment.
+    """
     if option:
         return normalize_language(option)
+    context = click.get_current_context(silent=True)
+    chosen = context.find_root().meta.get(LANG_KEY) if context is not None else None
+    if chosen:
+        return normalize_language(chosen)
     if design_locale:
         return normalize_language(design_locale)
     return environment_language() or "ja"

@@ -19,7 +19,9 @@ from typing import Any
 import click
 from click.formatting import term_len
 
-from bridge.i18n import N_, environment_language, gettext, normalize_language
+from bridge.i18n import LANGUAGES, N_, environment_language, gettext, normalize_language
+
+ARGV_KEY = "bridge.argv"  # root context meta: the command line as given
 
 # The help text click gives the --help option.
 HELP_OPTION_TEXT = N_("Show this message and exit.")
@@ -36,16 +38,31 @@ _REQUIRED_RE = re.compile(r"(?<=[\[ ])required(?=\])")  # "[required]", "[x>=1; 
 
 
 def help_language(ctx: click.Context) -> str:
-    """Return --lang when it came before --help, else the language of the environment.
+    """Return the language of a help page: --lang anywhere on the command line, else the environment's.
 
-    --lang is an eager option, so click reads it before --help when it comes
-    first on the command line.
+    --help is eager and stops the parsing, so a --lang after it is found in
+    the command line that the root group kept (``ARGV_KEY``).
     """
     for context in _contexts(ctx):
         lang = context.params.get("lang")
         if lang:
             return normalize_language(lang)
-    return environment_language() or "ja"
+    root = ctx.find_root()
+    return lang_from_args(root.meta.get(ARGV_KEY, ())) or environment_language() or "ja"
+
+
+def lang_from_args(args: Sequence[str]) -> str | None:
+    """Return the last valid ``--lang X`` or ``--lang=X`` of a command line, else None."""
+    found = None
+    for position, arg in enumerate(args):
+        value = None
+        if arg == "--lang" and position + 1 < len(args):
+            value = args[position + 1]
+        elif arg.startswith("--lang="):
+            value = arg.removeprefix("--lang=")
+        if value in LANGUAGES:
+            found = value
+    return found
 
 
 def _contexts(ctx: click.Context | None) -> Iterator[click.Context]:
@@ -223,6 +240,11 @@ class TranslatedCommand(TranslatedHelp, click.Command):
 
 class TranslatedGroup(TranslatedHelp, click.Group):
     """A command group whose help page, and whose subcommands' pages, are in the user's language."""
+
+    def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
+        if ctx.parent is None:
+            ctx.meta[ARGV_KEY] = tuple(args)  # the whole command line, for help_language
+        return super().parse_args(ctx, args)
 
     context_class = HelpContext
     command_class = TranslatedCommand

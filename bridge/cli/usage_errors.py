@@ -9,13 +9,14 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import click
-from click.exceptions import BadParameter, MissingParameter, NoSuchOption
+from click.exceptions import BadParameter, MissingParameter, NoSuchCommand, NoSuchOption
 
 from bridge.i18n import N_, gettext
 
 USAGE_PREFIX = N_("Usage:")
 HELP_HINT = N_("Try '{command} --help' for help.")
 NO_SUCH_OPTION = N_("Error: there is no option {option}.")
+NO_SUCH_COMMAND = N_("Error: there is no command {command}.")
 DID_YOU_MEAN = N_("Did you mean {options}?")
 MISSING_PARAMETER = N_("Error: {name} is missing.")
 BAD_PARAMETER = N_("Error: invalid value for {name}: {detail}")
@@ -43,16 +44,23 @@ def usage_error_lines(error: click.UsageError, lang: str, args: Sequence[str] = 
 def _error_text(error: click.UsageError, lang: str, args: Sequence[str]) -> str:
     if isinstance(error, NoSuchOption):
         text = gettext(lang, NO_SUCH_OPTION, option=error.option_name)
-        if error.possibilities:
-            options = ", ".join(sorted(error.possibilities))
-            separator = "" if lang == "ja" else " "  # Japanese sentences join without a space
-            text += separator + gettext(lang, DID_YOU_MEAN, options=options)
-        return text
+        return text + _did_you_mean(error.possibilities, lang)
+    if isinstance(error, NoSuchCommand):
+        text = gettext(lang, NO_SUCH_COMMAND, command=error.command_name)
+        return text + _did_you_mean(error.possibilities, lang)
     if isinstance(error, MissingParameter):
         return gettext(lang, MISSING_PARAMETER, name=_parameter_name(error))
     if isinstance(error, BadParameter):
         return _bad_parameter_text(error, lang, args)
     return error.format_message()
+
+
+def _did_you_mean(possibilities: Sequence[str] | None, lang: str) -> str:
+    if not possibilities:
+        return ""
+    options = ", ".join(sorted(possibilities))
+    separator = "" if lang == "ja" else " "  # Japanese sentences join without a space
+    return separator + gettext(lang, DID_YOU_MEAN, options=options)
 
 
 def _parameter_name(error: MissingParameter | BadParameter) -> str:
