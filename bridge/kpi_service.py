@@ -7,7 +7,6 @@ the user's language.
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 from collections.abc import Mapping
 from pathlib import Path
@@ -28,6 +27,7 @@ from validators.kpi.data import Period
 from validators.kpi.report import KpiReport
 from validators.kpi.report import compute_kpis as compute_report
 from validators.kpi.settings import DEFAULT_MIN_ROWS
+from validators.normalize.dates import parse_date_text
 
 logger = logging.getLogger(__name__)
 
@@ -35,14 +35,17 @@ PERIOD_SEPARATOR = ".."
 
 
 def parse_period(value: str | None) -> Period | None:
-    """Parse "2024-04-01..2025-03-31" (both ends inclusive); None stays None."""
+    """Parse "2024-04-01..2025-03-31" (both ends inclusive, either date form of cells); None stays None."""
     if value is None:
         return None
     start, separator, end = value.partition(PERIOD_SEPARATOR)
     if not separator:
         raise InvalidPeriodError(value)
+    first, last = parse_date_text(start), parse_date_text(end)
+    if first is None or last is None:
+        raise InvalidPeriodError(value)
     try:
-        return Period(dt.date.fromisoformat(start.strip()), dt.date.fromisoformat(end.strip()))
+        return Period(first, last)
     except ValueError:
         raise InvalidPeriodError(value) from None
 

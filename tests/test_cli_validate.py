@@ -6,6 +6,7 @@ example generator's fault list, never from the bridge's own output.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import shutil
 from collections import Counter
@@ -17,6 +18,9 @@ import pytest
 from click.testing import CliRunner
 
 from bridge.cli import cli
+from bridge.cli.validate import parse_as_of
+from bridge.errors import InvalidOptionError
+from bridge.kpi_service import parse_period
 
 ROOT = Path(__file__).resolve().parent.parent
 EXAMPLE = ROOT / "examples" / "deals.xlsx"
@@ -299,3 +303,29 @@ def test_summary_quiet_about_own_design(tmp_path):
     assert code == 1
     assert "bundled example" not in text
     assert "  [error] " in text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "2026-12-01",
+        "2026/12/1",
+        "2026/12/01",
+        "2026年12月1日",
+        "令和8年12月1日",
+        "２０２６/１２/１",
+    ],
+)
+def test_as_of_accepts_cell_date_forms(text):
+    assert parse_as_of(text) == dt.date(2026, 12, 1)
+
+
+@pytest.mark.parametrize("text", ["46000", "2026/13/01", "2026-12-01 10:00", "12/1"])
+def test_as_of_rejects_other_text(text):
+    with pytest.raises(InvalidOptionError):
+        parse_as_of(text)
+
+
+def test_period_accepts_slashes():
+    period = parse_period("2024/4/1..2025/3/31")
+    assert (period.start, period.end) == (dt.date(2024, 4, 1), dt.date(2025, 3, 31))

@@ -30,8 +30,8 @@ lang_option = click.option(
 as_of_option = click.option(
     "--as-of",
     "as_of",
-    help="Date that day counts are measured from (YYYY-MM-DD). Default: today in the sheet's "
-    "time zone.",
+    help="Date that day counts are measured from (2024-04-01, 2024/4/1 or 2024年4月1日). "
+    "Default: today in the sheet's time zone.",
 )
 output_option = click.option(
     "--output",

@@ -28,15 +28,17 @@ from bridge.design_source import load_sheet_design
 from bridge.errors import InvalidOptionError
 from bridge.sheets.local_paths import check_writable_file
 from bridge.validation import EXAMPLE_DESIGN, build_writeback, write_report
+from validators.normalize.dates import parse_date_text
 
 
 def parse_as_of(value: str | None) -> dt.date | None:
+    """Return the --as-of date, written 2024-04-01, 2024/4/1 or 2024年4月1日 as in cells."""
     if value is None:
         return None
-    try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
-        raise InvalidOptionError("--as-of", value) from None
+    day = parse_date_text(value)
+    if day is None:
+        raise InvalidOptionError("--as-of", value)
+    return day
 
 
 @cli.command("validate")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from dataclasses import dataclass
 
 import numpy as np
@@ -178,6 +179,21 @@ def parse_time_text(text: str) -> TimeValue | None:
             return None
         return _serial_value(float(text))
     return None
+
+
+def parse_date_text(text: str) -> dt.date | None:
+    """Parse a date typed on a command line or in a form: 2024-04-01, 2024/4/1, 2024年4月1日, 令和6年4月1日.
+
+    Full-width digits are read too. A time of day, a serial number or an
+    impossible day gives None.
+    """
+    plain = unicodedata.normalize("NFKC", text).strip()
+    if _SERIAL_TEXT_RE.fullmatch(plain):
+        return None
+    value = parse_time_text(plain)
+    if value is None or value.wall.time() != dt.time(0) or value.offset_minutes is not None:
+        return None
+    return value.wall.date()
 
 
 def _date_from_match(match: re.Match[str]) -> dt.date | None:
