@@ -111,6 +111,23 @@ DESIGN_TEMPLATES: dict[str, str] = {
         "line above ends with a colon."
     ),
     "yaml_indent": N_("The indentation does not line up with the lines above."),
+    "yaml_duplicate_key": N_(
+        'The key "{key}" is written twice at this level; the first is on line {first_line}. '
+        "Only one would be kept, so remove one or merge them."
+    ),
+    "yaml_alias": N_(
+        "An alias (*name) refers to an anchor (&name) that is not defined above it. Write the "
+        "value itself instead."
+    ),
+    "yaml_documents": N_(
+        "A second YAML document starts here (---). A design file holds one document: remove "
+        "the line or move the rest into its own file."
+    ),
+    "yaml_tag": N_("The tag {tag} is not allowed in a design. Write plain values."),
+    "yaml_control_character": N_(
+        "The line contains a control character ({character}) that YAML does not allow. "
+        "Delete it, for example by typing the line again."
+    ),
     "not_a_mapping": N_("The design must be a mapping of keys such as properties and pipelines."),
     "missing_key": N_("The key is required but missing."),
     "unknown_key": N_("The key is not part of the design format. Check its spelling."),

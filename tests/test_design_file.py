@@ -194,3 +194,44 @@ def test_yaml_mistakes_translated(old, new, code, japanese):
     assert problem.code == code
     assert japanese in message
     assert problem.line == 8  # the line of the mistake, also for what is left open
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "code", "japanese"),
+    [
+        ("    label: 金額", "    label: *amount", "yaml_alias", "アンカー（&名前）が"),
+        ("    label: 金額", "    label: !!python/object:os.system 金額", "yaml_tag",
+         "タグ !!python/object:os.system は設計では使えません"),
+        ("    label: 金額", "    label: 金額\x07", "yaml_control_character", "制御文字（U+0007）"),
+    ],
+)  # fmt: skip
+def test_rarer_yaml_mistakes_translated(old, new, code, japanese):
+    [problem] = problems_of(MINIMAL.replace(old, new, 1))
+    message = design_problem_message(problem, "ja", "design.yaml")
+    assert problem.code == code
+    assert japanese in message
+    assert problem.line == 8
+
+
+def test_second_document_named():
+    [problem] = problems_of(MINIMAL + "---\nother: 1\n")
+    assert problem.code == "yaml_documents"
+    assert problem.line == len(MINIMAL.splitlines()) + 1
+    assert "2 つ目の YAML 文書" in design_problem_message(problem, "ja", "design.yaml")
+
+
+def test_duplicate_key_named_with_both_lines():
+    text = MINIMAL.replace("    label: 金額", "    label: 金額\n    label: 売上", 1)
+    [problem] = problems_of(text)
+    message = design_problem_message(problem, "ja", "design.yaml")
+    assert problem.code == "yaml_duplicate_key"
+    assert (problem.line, problem.params["first_line"]) == (9, 8)
+    assert problem.key.endswith(".label")
+    assert "キー「label」が同じ階層に 2 回" in message
+
+
+def test_duplicate_top_level_section():
+    problems = problems_of(MINIMAL + "sheet:\n  header_row: 2\n")
+    assert [(problem.code, problem.key) for problem in problems] == [
+        ("yaml_duplicate_key", "sheet")
+    ]

@@ -8,7 +8,7 @@ this one place, so callers never see a pydantic traceback.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -81,20 +81,58 @@ def _parse_yaml(text: str, source: str | None) -> tuple[Any, dict[KeyPath, int]]
         node = yaml.compose(text, Loader=yaml.SafeLoader)
         data = yaml.safe_load(text)
     except yaml.YAMLError as error:
-        detail = getattr(error, "problem", None) or str(error)
-        code = _yaml_code(detail, getattr(error, "context", None) or "")
-        # Something left open is found only where the file ends: name where it opened.
-        mark_name = "context_mark" if code.startswith("yaml_unclosed") else "problem_mark"
-        mark = getattr(error, mark_name, None) or getattr(error, "problem_mark", None)
-        line = mark.line + 1 if mark is not None else None
-        problem = DesignProblem("(yaml)", line, code, {"detail": detail})
-        raise DesignError([problem], source) from None
+        raise DesignError([_yaml_problem(error, text)], source) from None
 
     if not isinstance(data, dict):
         raise DesignError([DesignProblem("(top level)", 1, "not_a_mapping", {})], source)
+    duplicates = list(_duplicate_keys(node, ()))
+    if duplicates:
+        raise DesignError(duplicates, source)
     lines: dict[KeyPath, int] = {}
     _collect_lines(node, (), lines)
     return data, lines
+
+
+def _yaml_problem(error: yaml.YAMLError, text: str) -> DesignProblem:
+    """Return the design problem for a YAML error, at the line where the mistake starts."""
+    if isinstance(error, yaml.reader.ReaderError):
+        # A control character: the reader gives a character position, not a line.
+        line = text.count("\n", 0, error.position) + 1
+        character = f"U+{error.character:04X}" if isinstance(error.character, int) else "?"
+        return DesignProblem("(yaml)", line, "yaml_control_character", {"character": character})
+    detail = getattr(error, "problem", None) or str(error)
+    code = _yaml_code(detail, getattr(error, "context", None) or "")
+    # Something left open is found only where the file ends: name where it opened.
+    mark_name = "context_mark" if code.startswith("yaml_unclosed") else "problem_mark"
+    mark = getattr(error, mark_name, None) or getattr(error, "problem_mark", None)
+    line = mark.line + 1 if mark is not None else None
+    params: dict[str, Any] = {"detail": detail}
+    if code == "yaml_tag":
+        tag = detail.rpartition(" ")[2].strip("'")
+        params["tag"] = tag.replace("tag:yaml.org,2002:", "!!", 1)  # as the file writes it
+    return DesignProblem("(yaml)", line, code, params)
+
+
+def _duplicate_keys(node: yaml.Node, path: KeyPath) -> Iterator[DesignProblem]:
+    """Yield a problem for each key that a mapping repeats.
+
+    YAML loaders keep the last of two equal keys without a word, so a copied
+    property or stage whose key was not renamed would silently replace the first.
+    """
+    if isinstance(node, yaml.MappingNode):
+        first_lines: dict[str, int] = {}
+        for key_node, value_node in node.value:
+            key = str(key_node.value)
+            line = key_node.start_mark.line + 1
+            if key in first_lines:
+                params = {"key": key, "first_line": first_lines[key]}
+                yield DesignProblem(format_key((*path, key)), line, "yaml_duplicate_key", params)
+            else:
+                first_lines[key] = line
+            yield from _duplicate_keys(value_node, (*path, key))
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            yield from _duplicate_keys(item, (*path, index))
 
 
 def _collect_lines(node: yaml.Node, path: KeyPath, lines: dict[KeyPath, int]) -> None:
@@ -147,6 +185,12 @@ def _yaml_code(problem: str, context: str) -> str:
         return "yaml_colon"
     if problem.startswith("expected <block end>"):
         return "yaml_indent"
+    if problem.startswith("found undefined alias"):
+        return "yaml_alias"
+    if problem == "but found another document" or problem.startswith("expected a single document"):
+        return "yaml_documents"
+    if problem.startswith("could not determine a constructor for the tag"):
+        return "yaml_tag"
     return "yaml_syntax"
 
 
