@@ -62,8 +62,9 @@ def error_message(error: BridgeError, lang: str) -> str:
     if template is None:
         return str(error)
     reason = getattr(error, "reason", None)
+    if error.code == "design_invalid" and reason:
+        text = reason.text(lang) if isinstance(reason, Reason) else str(reason)
+        return gettext(lang, template, **error.params) + " " + text
     if isinstance(reason, Reason):
         return gettext(lang, template, **{**error.params, "reason": reason.text(lang)})
-    if error.code == "design_invalid" and error.params.get("reason"):
-        return gettext(lang, template, **error.params) + " " + str(error.params["reason"])
     return gettext(lang, template, **error.params)

@@ -244,17 +244,17 @@ class DesignFileError(InputError):
 
     code = "design_invalid"
 
-    def __init__(self, path: Path, problems: list[Any], reason: str | None = None) -> None:
+    def __init__(self, path: Path, problems: list[Any], reason: Reason | str | None = None) -> None:
         self.path = path
         self.problems = problems
         self.reason = reason
         count = len(problems)
-        detail = reason or f"{count} problem(s); the first is at {problems[0].key}"
+        detail = str(reason) if reason else f"{count} problem(s); the first is at {problems[0].key}"
         super().__init__(
             f"The design file {path} cannot be used: {detail}. Fix it and run again.",
             path=str(path),
             count=count,
-            reason=reason or "",
+            reason=str(reason) if reason else "",
         )
 
 

@@ -31,6 +31,10 @@ IS_A_DIRECTORY = N_("it is a folder")
 FOLDER_MISSING = N_("the folder {directory} does not exist")
 NO_WRITE_PERMISSION = N_("no permission to write in {directory}")
 NOT_A_WORKBOOK = N_("it is not a valid .xlsx workbook")
+NOT_YAML_TEXT = N_(
+    "it is not a UTF-8 text file. A design file is YAML text; to read the design from a tab "
+    "of a workbook, give --design-tab NAME instead"
+)
 OTHER = "{detail}"  # a reason without a translation, shown in the system's own words
 
 _OS_REASONS = {

@@ -18,6 +18,7 @@ import pandas as pd
 
 from bridge.errors import DesignFileError, SourceNotFoundError
 from bridge.messages import finding_message, finding_text, status_text
+from bridge.reasons import NOT_YAML_TEXT, Reason, os_reason
 from bridge.sheets.local_paths import write_text_file
 from bridge.sheets.writeback import CellMark, WriteBack
 from validators.design import Design
@@ -40,8 +41,10 @@ def load_design(path: Path | None) -> tuple[Design, Path]:
         raise SourceNotFoundError(path)
     try:
         text = path.read_text(encoding="utf-8-sig")
-    except (OSError, UnicodeDecodeError) as error:
-        raise DesignFileError(path, [], str(error)) from None
+    except OSError as error:
+        raise DesignFileError(path, [], os_reason(error)) from None
+    except UnicodeDecodeError:
+        raise DesignFileError(path, [], Reason(NOT_YAML_TEXT)) from None
     try:
         return load_design_text(text, str(path)), path
     except DesignError as error:

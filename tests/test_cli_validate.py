@@ -218,6 +218,8 @@ def test_cp932_csv_read(tmp_path):
         (["README.md"], "対応していない形式"),
         ([str(EXAMPLE), "--as-of", "2026/13/01"], "日付ではありません"),
         ([str(EXAMPLE), "--design", "README.md"], "設計ファイル"),
+        ([str(EXAMPLE), "--design", str(EXAMPLE)], "代わりに --design-tab タブ名 を指定"),
+        ([str(EXAMPLE), "--design", "examples"], "フォルダー"),
     ],
 )
 def test_input_errors_exit_two_without_traceback(args, expected):

@@ -235,3 +235,12 @@ def test_duplicate_top_level_section():
     assert [(problem.code, problem.key) for problem in problems] == [
         ("yaml_duplicate_key", "sheet")
     ]
+
+
+def test_choices_listed_without_english_or():
+    [problem] = problems_of(MINIMAL.replace("    type: currency", "    type: curency", 1))
+    message = design_problem_message(problem, "ja", "design.yaml")
+    assert problem.code == "invalid_choice"
+    assert "currency, " in problem.params["expected"]
+    assert " or " not in message
+    assert "'" not in problem.params["expected"]

@@ -7,6 +7,7 @@ this one place, so callers never see a pydantic traceback.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -204,7 +205,9 @@ def _problem_from_pydantic(item: Any, lines: dict[KeyPath, int]) -> DesignProble
         params["value"] = item["input"]
     ctx = item.get("ctx") or {}
     if "expected" in ctx:
-        params["expected"] = ctx["expected"]
+        # Pydantic lists the choices in English ("'a', 'b' or 'c'"); keep the names only.
+        choices = re.findall(r"'([^']*)'", str(ctx["expected"]))
+        params["expected"] = ", ".join(choices) if choices else ctx["expected"]
     for bound in ("ge", "gt", "le", "lt"):
         if bound in ctx:
             params["limit"] = ctx[bound]
