@@ -16,6 +16,16 @@ ERROR_TEMPLATES: dict[str, str] = {
     "unsupported_file": N_(
         "Error: {path} is not a supported file type ({suffix}). Use one of: {supported}."
     ),
+    "text_file_suffix": N_(
+        "Error: {path} is a text file ({suffix}). If it holds comma- or tab-separated values, "
+        "such as Excel's Unicode Text, rename it to .csv: the bridge reads tabs and UTF-16 in "
+        ".csv files."
+    ),
+    "no_tabs": N_(
+        "Error: {path} is a .csv file, which has no tabs, so --design-tab cannot read a design "
+        "from it. Give the design file with --design, or keep the sheet in an .xlsx workbook "
+        "or a Google Sheet."
+    ),
     "unreadable_file": N_(
         "Error: cannot read {path}: {reason}. Open it in Excel, save it as .xlsx or .csv "
         "and try again."

@@ -84,6 +84,18 @@ class UnsupportedFileError(InputError):
         )
 
 
+class TextFileSuffixError(UnsupportedFileError):
+    """A .txt or .tsv source: the .csv reader would read it, but only under a .csv name."""
+
+    code = "text_file_suffix"
+
+
+class NoTabsError(UnsupportedFileError):
+    """--design-tab names a tab of a .csv file, which has no tabs."""
+
+    code = "no_tabs"
+
+
 class UnreadableFileError(InputError):
     code = "unreadable_file"
 

@@ -220,6 +220,7 @@ def test_cp932_csv_read(tmp_path):
         ([str(EXAMPLE), "--design", "README.md"], "設計ファイル"),
         ([str(EXAMPLE), "--design", str(EXAMPLE)], "代わりに --design-tab タブ名 を指定"),
         ([str(EXAMPLE), "--design", "examples"], "フォルダー"),
+        (["README.md", "--design-tab", "設計"], "対応していない形式"),
     ],
 )
 def test_input_errors_exit_two_without_traceback(args, expected):
@@ -331,3 +332,22 @@ def test_as_of_rejects_other_text(text):
 def test_period_accepts_slashes():
     period = parse_period("2024/4/1..2025/3/31")
     assert (period.start, period.end) == (dt.date(2024, 4, 1), dt.date(2025, 3, 31))
+
+
+def test_design_tab_of_csv_explained(tmp_path):
+    source = tmp_path / "deals.csv"
+    source.write_text("会社\nA社\n", encoding="utf-8")
+    result = CliRunner().invoke(
+        cli, ["validate", str(source), "--design-tab", "設計", "--lang", "ja", "--no-write"]
+    )
+    assert result.exit_code == 2
+    assert "タブがないため、--design-tab で設計を読めません" in result.output
+
+
+@pytest.mark.parametrize("name", ["deals.txt", "deals.tsv"])
+def test_text_file_suffix_explained(tmp_path, name):
+    source = tmp_path / name
+    source.write_text("会社\tメモ\nA社\t\n", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["validate", str(source), "--lang", "ja", "--no-write"])
+    assert result.exit_code == 2
+    assert "拡張子を .csv に変えてください" in result.output

@@ -376,13 +376,20 @@ def test_read_directory(tmp_path):
         read_local(tmp_path / "folder.xlsx")
 
 
-@pytest.mark.parametrize("name", ["deals.xls", "deals.txt", "deals"])
-def test_read_unsupported_extension(tmp_path, name):
+@pytest.mark.parametrize(
+    ("name", "code"),
+    [
+        ("deals.xls", "unsupported_file"),
+        ("deals.txt", "text_file_suffix"),
+        ("deals", "unsupported_file"),
+    ],
+)
+def test_read_unsupported_extension(tmp_path, name, code):
     path = tmp_path / name
     path.write_text("a,b\n")
     with pytest.raises(errors.UnsupportedFileError) as raised:
         read_local(path)
-    assert raised.value.code == "unsupported_file"
+    assert raised.value.code == code
 
 
 def test_read_text_renamed_xlsx(tmp_path):
@@ -507,6 +514,8 @@ def test_error_codes_are_distinct():
         errors.HeaderRowNotFoundError,
         errors.OutputNotWritableError,
         errors.OutputIsSourceError,
+        errors.TextFileSuffixError,
+        errors.NoTabsError,
     ]
     codes = [error_class.code for error_class in classes]
     assert len(set(codes)) == len(codes)

@@ -12,6 +12,7 @@ import yaml
 
 from bridge.errors import (
     DesignFileError,
+    NoTabsError,
     OutputNotWritableError,
     SheetNotFoundError,
     SourceNotFoundError,
@@ -88,6 +89,8 @@ def design_file_rows(path: Path) -> list[list[Any]]:
 
 def _xlsx_path(source: str) -> Path:
     path = Path(source)
+    if path.suffix.lower() == ".csv":
+        raise NoTabsError(path, (".xlsx",))
     if path.suffix.lower() != ".xlsx":
         raise UnsupportedFileError(path, (".xlsx",))
     if not path.exists():

@@ -16,6 +16,7 @@ from bridge.errors import (
     OutputIsSourceError,
     OutputNotWritableError,
     SourceNotFoundError,
+    TextFileSuffixError,
     UnsupportedFileError,
 )
 from bridge.reasons import FOLDER_MISSING, IS_A_DIRECTORY, NO_WRITE_PERMISSION, Reason, os_reason
@@ -23,6 +24,7 @@ from bridge.reasons import FOLDER_MISSING, IS_A_DIRECTORY, NO_WRITE_PERMISSION, 
 logger = logging.getLogger(__name__)
 
 SUPPORTED_SUFFIXES = (".xlsx", ".csv")
+TEXT_SUFFIXES = (".txt", ".tsv")  # delimited text the .csv reader reads once renamed
 CHECKED_SUFFIX = ".checked"
 
 
@@ -36,6 +38,8 @@ class DefaultOutput(NamedTuple):
 def file_kind(path: Path) -> str:
     """Return "xlsx" or "csv" from the path's extension, or raise UnsupportedFileError."""
     suffix = path.suffix.lower()
+    if suffix in TEXT_SUFFIXES:
+        raise TextFileSuffixError(path, SUPPORTED_SUFFIXES)
     if suffix not in SUPPORTED_SUFFIXES:
         raise UnsupportedFileError(path, SUPPORTED_SUFFIXES)
     return suffix.removeprefix(".")
