@@ -34,6 +34,9 @@ def format_columns(header: list[str], rows: list[list[Any]], indent: int = 2) ->
     return lines
 
 
+SUPERSCRIPTS = "⁰¹²³⁴⁵⁶⁷⁸⁹"  # numbers of the reasons behind "–" cells
+
+
 class KpiPrinter:
     def __init__(self, report: KpiReport, lang: str) -> None:
         self.report = report
@@ -53,22 +56,31 @@ class KpiPrinter:
             more = self.t(N_("… and {count} more (all of them with --json FILE)"), count=hidden)
             click.echo("  " + more)
 
-    def footnotes(self, columns: list[tuple[str, str, list[Metric | None]]]) -> None:
-        """Print why a column shows "–": one line per (column, reason), in table order.
+    def footnotes(
+        self, rows: list[list[Any]], columns: list[tuple[str, str, int, list[Metric | None]]]
+    ) -> list[str]:
+        """Return the lines that say why a column shows "–", one per (column, reason).
 
-        Each entry of ``columns`` is (header text, column key, metrics shown in
-        the column); the key picks a column's own reason text.
+        Each entry of ``columns`` is (header text, column key, column index,
+        metrics of the rows in order); the key picks a column's own reason
+        text. When a column has several reasons, each "–" cell of ``rows`` gets
+        the number of its reason (–¹, –²), and so does its line.
         """
-        for header, key, metrics in columns:
-            reasons: list[str] = []
-            for metric in metrics:
-                text = reason_text(metric, self.lang, key)
-                if text and text not in reasons:
-                    reasons.append(text)
-            for text in reasons:
-                line = self.t(N_("{missing} in {column}: {reason}"), missing=MISSING,
+        lines = []
+        for header, key, index, metrics in columns:
+            texts = [reason_text(metric, self.lang, key) for metric in metrics]
+            reasons = list(dict.fromkeys(text for text in texts if text))
+            numbered = len(reasons) > 1
+            if numbered:
+                for row, text in zip(rows, texts, strict=False):
+                    if text:
+                        row[index] = MISSING + SUPERSCRIPTS[reasons.index(text) + 1]
+            for number, text in enumerate(reasons, start=1):
+                marker = MISSING + (SUPERSCRIPTS[number] if numbered else "")
+                line = self.t(N_("{missing} in {column}: {reason}"), missing=marker,
                               column=header, reason=text)  # fmt: skip
-                click.echo("  " + line)
+                lines.append("  " + line)
+        return lines
 
     def value(self, metric: Metric | None, kind: Kind) -> str:
         text = display(metric, kind)
@@ -138,14 +150,17 @@ class KpiPrinter:
                  stage.stale, stage.contact_overdue]
                 for stage in funnel.stages
             ]  # fmt: skip
-            self.table(header, rows)
-            self.footnotes(
+            notes = self.footnotes(
+                rows,
                 [
-                    (header[2], "stage_value", [stage.value for stage in funnel.stages]),
-                    (header[3], "conversion", [stage.conversion for stage in funnel.stages]),
-                    (header[4], "median_days", [stage.median_days for stage in funnel.stages]),
-                ]
+                    (header[2], "stage_value", 2, [stage.value for stage in funnel.stages]),
+                    (header[3], "conversion", 3, [stage.conversion for stage in funnel.stages]),
+                    (header[4], "median_days", 4, [stage.median_days for stage in funnel.stages]),
+                ],
             )
+            self.table(header, rows)
+            for line in notes:
+                click.echo(line)
 
     def partners(self) -> None:
         if self.report.partners is None:
@@ -162,16 +177,19 @@ class KpiPrinter:
              entry.active_clients, display(entry.average_score, "number")]
             for entry in entries
         ]  # fmt: skip
-        self.table(header, rows, PARTNERS_SHOWN)
         shown = entries[:PARTNERS_SHOWN]
-        self.footnotes(
+        notes = self.footnotes(
+            rows,
             [
-                (header[3], "win_rate", [entry.win_rate for entry in shown]),
-                (header[4], "revenue", [entry.revenue for entry in shown]),
-                (header[5], "median_days_to_close", [e.median_days_to_close for e in shown]),
-                (header[7], "average_score", [entry.average_score for entry in shown]),
-            ]
+                (header[3], "win_rate", 3, [entry.win_rate for entry in shown]),
+                (header[4], "revenue", 4, [entry.revenue for entry in shown]),
+                (header[5], "median_days_to_close", 5, [e.median_days_to_close for e in shown]),
+                (header[7], "average_score", 7, [entry.average_score for entry in shown]),
+            ],
         )
+        self.table(header, rows, PARTNERS_SHOWN)
+        for line in notes:
+            click.echo(line)
         without = [entry for entry in entries if entry.won_without_revenue]
         if without:
             names = ", ".join(entry.partner for entry in without)

@@ -134,10 +134,21 @@ def test_partner_missing_values_have_reasons(example_ja):
     lines = section(output, "パートナー")
     reasons = {entry["median_days_to_close"]["reason"] for entry in data["partners"]}
     assert reasons == {"single_row", "no_data"}
-    prefix = "  成約までの日数（中央値）の「–」: "
-    assert prefix + "成約日と開始日がそろった成約案件がありません。" in lines
-    single = prefix + "成約日と開始日がそろった成約案件が 1 件だけのため、中央値を出せません。"
+    # Two reasons in one column: each "–" carries the number of its reason.
+    by_partner = {entry["partner"]: entry["median_days_to_close"]["reason"]
+                  for entry in data["partners"]}  # fmt: skip
+    numbers = {}
+    for line in lines:
+        cells = line.split()
+        if cells and cells[0] in by_partner:
+            numbers.setdefault(by_partner[cells[0]], set()).add(cells[5])
+    first, second = (numbers[reason] for reason in ("single_row", "no_data"))
+    assert len(first) == len(second) == 1
+    assert first != second
+    single = f"  成約までの日数（中央値）の「{first.pop()}」: 成約日と開始日がそろった成約案件が 1 件だけのため、中央値を出せません。"
     assert single in lines
+    none = f"  成約までの日数（中央値）の「{second.pop()}」: 成約日と開始日がそろった成約案件がありません。"
+    assert none in lines
 
 
 def test_partner_revenue_notes_won_without_amount(example_ja, example_en):
