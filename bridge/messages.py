@@ -70,6 +70,10 @@ FINDING_TEMPLATES: dict[str, str] = {
         'The design has no property for the column "{column}", so it is not checked.'
     ),
     "missing_column": N_("The sheet has no column for {label}. Accepted headers: {aliases}."),
+    "missing_column.header_below": N_(
+        "The sheet has no column for {label}. Row {header_row} looks like the header row: set "
+        "header_row: {header_row} in the design's sheet section."
+    ),
     "sync_conflict": N_(
         'HubSpot has "{hubspot_value}" for {label}, changed after the last sync; the sheet has '
         '"{value}". The row was not sent. Decide which is right and edit the sheet or HubSpot.'

@@ -374,3 +374,23 @@ def test_blank_header_names_value_row():
     assert "row 3 has a value" in finding_message(
         next(f for f in result.findings if f.column_letter == extra), "en"
     )
+
+
+def test_title_row_hints_header_row():
+    # The design says header_row 1, but the sheet has a title above its header.
+    title = ["2026年度 案件一覧"] + [None] * (len(HEADERS) - 1)
+    result = run([list(HEADERS), good_row()], headers=title)
+
+    missing = [f for f in result.findings if f.code.value == "missing_column"]
+    assert missing
+    assert {f.params.get("header_row") for f in missing} == {2}
+    assert "2 行目が見出し行のようです" in finding_message(missing[0], "ja")
+
+
+def test_no_hint_without_better_row():
+    headers = [header for header in HEADERS if header != "案件ID"]
+    rows = [
+        [value for header, value in zip(HEADERS, good_row(), strict=True) if header != "案件ID"]
+    ]
+    [finding] = run(rows, headers=headers).findings
+    assert "header_row" not in finding.params

@@ -17,7 +17,7 @@ from validators import rules_cells, rules_duplicates, rules_stage, rules_time
 from validators.context import RuleContext
 from validators.design import Design
 from validators.findings import Code, Finding, Severity
-from validators.headers import Binding, bind_columns
+from validators.headers import Binding, bind_columns, likely_header_row
 from validators.normalize import (
     Normalized,
     OptionSpec,
@@ -235,11 +235,20 @@ def _normalize(
 def _check_missing_columns(ctx: RuleContext) -> None:
     """Report once each required or role property that no column holds."""
     roles = set(ctx.design.sheet.role_columns().values())
-    for prop in ctx.design.properties:
-        if ctx.column(prop.name) is not None:
-            continue
-        if not (prop.required or prop.name in roles):
-            continue
+    missing = [
+        prop
+        for prop in ctx.design.properties
+        if ctx.column(prop.name) is None and (prop.required or prop.name in roles)
+    ]
+    if not missing:
+        return
+
+    # A title row above the header is a common reason: name the row that looks like it.
+    header_below = likely_header_row(ctx.table, ctx.design, len(ctx.binding.by_property))
+    for prop in missing:
+        params: dict[str, Any] = {"label": prop.label, "aliases": ", ".join(prop.aliases)}
+        if header_below is not None:
+            params.update(problem="header_below", header_row=header_below)
         ctx.findings.append(
             Finding(
                 row=ctx.table.header_row,
@@ -247,7 +256,7 @@ def _check_missing_columns(ctx: RuleContext) -> None:
                 column_letter=None,
                 code=Code.MISSING_COLUMN,
                 severity=Severity.ERROR if prop.required else Severity.WARNING,
-                params={"label": prop.label, "aliases": ", ".join(prop.aliases)},
+                params=params,
             )
         )
 

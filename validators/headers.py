@@ -140,3 +140,23 @@ def _first_row_with_value(table: SheetTable, index: int) -> int | None:
         if value is not None and str(value).strip():
             return table.sheet_row(position)
     return None
+
+
+HEADER_SEARCH_ROWS = 10  # data rows searched for a header that sits lower than the design says
+
+
+def likely_header_row(table: SheetTable, design: Design, bound: int) -> int | None:
+    """Return the sheet row among the first data rows that names more properties than the header.
+
+    ``bound`` is the number of properties the header row names. A sheet with
+    a title above its header (header_row 1 in the design, header on row 2)
+    then gets a hint instead of only missing columns.
+    """
+    keys = {header_key(header) for prop in design.properties for header in prop.headers}
+    best, best_count = None, max(bound, 1)
+    for position in range(min(table.row_count, HEADER_SEARCH_ROWS)):
+        cells = {header_key(column[position]) for column in table.columns}
+        count = len(cells & keys)
+        if count > best_count:
+            best, best_count = table.sheet_row(position), count
+    return best
