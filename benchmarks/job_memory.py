@@ -2,10 +2,9 @@
 
 A job reads the sheet from Google Sheets, validates it, and writes the
 managed columns and highlights back, as ``POST /v1/validations`` does. The
-fake Sheets API runs in this process, filled with a generated sheet; the job
-runs in a fresh child process, so that the child's peak resident set size
-belongs to the job and to the modules a service worker imports (the
-worker's base). The difference is what each concurrent job adds to a
+fake Sheets API runs in this process, filled with a generated sheet. The job
+runs in a fresh child process, so the child's peak resident set size counts
+only the job and the modules a service worker imports (the worker's base). The difference is what each concurrent job adds to a
 worker. ``--as-of`` moves the day the day counts are measured from: a late
 day makes most open deals stale and overdue, so nearly every row carries
 several findings.

@@ -10,7 +10,7 @@ def peak_rss_mb() -> float:
     """Return this process's peak resident set size in MiB.
 
     Linux keeps ``ru_maxrss`` across fork and exec, so a child started by a
-    parent that holds a large sheet would report the parent's size. The
+    parent that contains a large sheet would report the parent's size. The
     high-water mark of the process's own memory map (VmHWM) starts anew at
     exec, so it is read first.
     """

@@ -84,7 +84,7 @@ def count_calls(rows: int, *, seed: int = 7) -> CallCount:
             counts.append(api.api_calls())
             largest = largest or max(api.body_sizes)
         if api.refused_sizes:
-            raise RuntimeError(f"request bodies refused as too large: {api.refused_sizes}")
+            raise RuntimeError(f"request bodies rejected as too large: {api.refused_sizes}")
         if api.violations:
             raise RuntimeError(f"requests outside the Sheets discovery document: {api.violations}")
         by_method = {method: count for method, count in api.calls.items() if method != "token"}

@@ -17,7 +17,7 @@ ERROR_TEMPLATES: dict[str, str] = {
         "Error: {path} is not a supported file type ({suffix}). Use one of: {supported}."
     ),
     "text_file_suffix": N_(
-        "Error: {path} is a text file ({suffix}). If it holds comma- or tab-separated values, "
+        "Error: {path} is a text file ({suffix}). If it contains comma- or tab-separated values, "
         "such as Excel's Unicode Text, rename it to .csv: the bridge reads tabs and UTF-16 in "
         ".csv files."
     ),

@@ -496,7 +496,9 @@ def test_csv_nul_byte_names_line(tmp_path, monkeypatch, chunk):
         read_local(path)
 
     assert raised.value.line == 3
-    assert "3" in error_message(raised.value, "ja") and "NUL" in error_message(raised.value, "ja")
+    message = error_message(raised.value, "ja")
+    assert "3 行目" in message
+    assert "NUL" in message
 
 
 def test_error_codes_are_distinct():

@@ -377,7 +377,7 @@ def test_blank_header_names_value_row():
 
 
 def test_title_row_hints_header_row():
-    # The design says header_row 1, but the sheet has a title above its header.
+    # The design sets header_row 1, but the sheet has a title above its header.
     title = ["2026年度 案件一覧"] + [None] * (len(HEADERS) - 1)
     result = run([list(HEADERS), good_row()], headers=title)
 

@@ -142,7 +142,7 @@ def _first_row_with_value(table: SheetTable, index: int) -> int | None:
     return None
 
 
-HEADER_SEARCH_ROWS = 10  # data rows searched for a header that sits lower than the design says
+HEADER_SEARCH_ROWS = 10  # data rows searched for a header below the design's header_row
 
 
 def likely_header_row(table: SheetTable, design: Design, bound: int) -> int | None:

@@ -59,7 +59,7 @@ class KpiPrinter:
     def footnotes(
         self, rows: list[list[Any]], columns: list[tuple[str, str, int, list[Metric | None]]]
     ) -> list[str]:
-        """Return the lines that say why a column shows "–", one per (column, reason).
+        """Return the footnotes that explain a column's "–", one per (column, reason).
 
         Each entry of ``columns`` is (header text, column key, column index,
         metrics of the rows in order); the key picks a column's own reason
