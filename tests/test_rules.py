@@ -195,27 +195,25 @@ def test_blank_and_duplicate_headers_named_and_reported():
     ]
 
 
+def without_column(name: str, *rows: list) -> tuple[list, list[list]]:
+    """Return HEADERS and ``rows`` with the column ``name`` left out."""
+    keep = [header != name for header in HEADERS]
+    headers = [header for header, kept in zip(HEADERS, keep, strict=True) if kept]
+    cut = [[value for value, kept in zip(row, keep, strict=True) if kept] for row in rows]
+    return headers, cut
+
+
 def test_missing_required_column_reported_once():
-    headers = [header for header in HEADERS if header != "案件ID"]
-    first = good_row()
     second = good_row(会社名="ベータ", メール="b@example.jp")
-    rows = [
-        [value for header, value in zip(HEADERS, row, strict=True) if header != "案件ID"]
-        for row in (first, second)
-    ]
+    headers, rows = without_column("案件ID", good_row(), second)
     result = run(rows, headers=headers)
     assert [(f.code.value, f.row) for f in result.findings] == [("missing_column", 1)]
 
 
 def test_sheet_error_marks_every_row():
     # Sync blocks every row for a missing required column, so no row may read OK.
-    headers = [header for header in HEADERS if header != "案件ID"]
-    first = good_row()
     second = good_row(会社名="ベータ", メール="b@example.jp")
-    rows = [
-        [value for header, value in zip(HEADERS, row, strict=True) if header != "案件ID"]
-        for row in (first, second, [None] * len(HEADERS))
-    ]
+    headers, rows = without_column("案件ID", good_row(), second, [None] * len(HEADERS))
 
     result = run(rows, headers=headers)
     texts = build_writeback(result, "ja").columns[ManagedColumn.FINDINGS]
@@ -388,9 +386,6 @@ def test_title_row_hints_header_row():
 
 
 def test_no_hint_without_better_row():
-    headers = [header for header in HEADERS if header != "案件ID"]
-    rows = [
-        [value for header, value in zip(HEADERS, good_row(), strict=True) if header != "案件ID"]
-    ]
+    headers, rows = without_column("案件ID", good_row())
     [finding] = run(rows, headers=headers).findings
     assert "header_row" not in finding.params
