@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from bridge.errors import DesignFileError, SourceNotFoundError
+from bridge.i18n import N_, gettext
 from bridge.messages import finding_message, finding_text, status_text
 from bridge.reasons import NOT_YAML_TEXT, Reason, os_reason
 from bridge.sheets.local_paths import write_text_file
@@ -31,6 +32,7 @@ logger = logging.getLogger(__name__)
 
 EXAMPLE_DESIGN = Path(__file__).resolve().parent.parent / "examples" / "design.yaml"
 MAX_CELL_TEXT = 50_000  # Google Sheets' limit of characters in one cell
+MORE_SHEET_ERRORS = N_("… and {count} more errors of the whole sheet (see the run's summary)")
 REPORT_FIELDS = ("row", "column", "column_letter", "code", "severity", "value")
 
 
@@ -105,6 +107,11 @@ def _finding_texts(result: ValidationResult, lang: str) -> tuple[list[str], list
         if index is not None:
             by_cell.setdefault((position, index), []).append((finding.severity, text))
 
+    if len(sheet_lines) > 1:
+        # Every row repeats these lines, so a sheet with many missing columns
+        # names the first and counts the rest instead of listing them all.
+        more = gettext(lang, MORE_SHEET_ERRORS, count=len(sheet_lines) - 1)
+        sheet_lines = [sheet_lines[0], more]
     if sheet_lines:
         blank = result.rows["status"].to_numpy(dtype=object) == "blank"
         for position in np.flatnonzero(~blank).tolist():

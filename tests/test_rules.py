@@ -226,6 +226,20 @@ def test_sheet_error_marks_every_row():
     assert texts[2] == ""
 
 
+def test_many_sheet_errors_counted_per_row():
+    second = good_row(会社名="ベータ", メール="b@example.jp")
+    headers, rows = without_column("案件ID", good_row(), second)
+    # A second missing column: the stage column now repeats another header.
+    headers = ["会社名" if header == "ステージ" else header for header in headers]
+
+    result = run(rows, headers=headers)
+    texts = build_writeback(result, "ja").columns[ManagedColumn.FINDINGS]
+
+    first, more = texts[0].split("\n")[:2]
+    assert first.startswith("案件ID: 「案件ID」の列がありません")
+    assert more == "…ほかにシート全体のエラーが 1 件あります（実行の概要を参照してください）"
+
+
 def test_sheet_warning_leaves_rows_ok():
     headers = [*HEADERS, "メモ"]
     rows = [[*good_row(), "自由記入"]]
