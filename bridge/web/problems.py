@@ -143,6 +143,14 @@ PROBLEMS: dict[str, tuple[int, str, str]] = {
         N_("Not available yet"),
         N_("{feature} is not available in this version of the service."),
     ),
+    "job-step-running": (
+        503,
+        N_("Job step still running"),
+        N_(
+            "Step {step} of job {job_id} is still running, or its worker stopped less than "
+            "{lease_minutes} minutes ago. Cloud Tasks delivers this task again later."
+        ),
+    ),
     "service-unavailable": (
         503,
         N_("Service unavailable"),

@@ -13,22 +13,27 @@ that leaves more to do, and after any delivery that finds its job waiting for
 a later step, the handler creates the named task of the job's next step;
 Cloud Tasks turns a second task of the same name away.
 
-NOTE: a job left ``running`` by a worker that died is claimable again only
-after ``RUNNING_LEASE``. Cloud Tasks' retry of the dead delivery usually comes
-sooner, gets 200 with ``ran`` false and is not retried again, so the job
-stays ``running``. Answering such a delivery with a status that Cloud Tasks
-retries would need a queue whose retries span the lease.
+A delivery of the step that is running answers 503 (``job-step-running``),
+so Cloud Tasks delivers it again with the queue's backoff. A worker that died
+leaves its job ``running``; once ``RUNNING_LEASE`` has passed since the job's
+last update, the next delivery claims the job and runs the step again. The
+queue's retry settings (docs/service.md) space the retries past the lease.
 """
 
 from __future__ import annotations
+
+import logging
 
 from flask import Blueprint, request
 
 from bridge.auth import ACCESS_TOKEN_HEADER
 from bridge.cloud_tasks import TaskCreationError
+from bridge.jobs import RUNNING_LEASE, Job
 from bridge.web.api import documented, json_response, parse_body, service_state
 from bridge.web.problems import ApiProblem
 from bridge.web.schemas import TaskOutcome, TaskRequest
+
+logger = logging.getLogger(__name__)
 
 blueprint = Blueprint("tasks", __name__, url_prefix="/tasks")
 
@@ -42,7 +47,7 @@ TASK_HEADER = "X-CloudTasks-TaskName"
     tag="tasks",
     request=TaskRequest,
     responses={200: (TaskOutcome, "The job after this delivery")},
-    problems=(403, 404, 413, 415, 422),
+    problems=(403, 404, 413, 415, 422, 503),
     authenticated=False,
 )
 def run_job():
@@ -56,6 +61,11 @@ def run_job():
     job, ran = state.runner.run(body.job_id, access_token, body.step)
     if job is None:
         raise ApiProblem("job-not-found", job_id=body.job_id)
+    if not ran and _runs_this_step(job, body.step):
+        logger.info("job %s step %s still running, delivery to be retried", job.id, body.step)
+        minutes = int(RUNNING_LEASE.total_seconds() // 60)
+        raise ApiProblem("job-step-running", job_id=job.id, step=body.step or job.steps_done + 1,
+                         lease_minutes=minutes)  # fmt: skip
     dispatch_next = getattr(state.jobs.backend, "dispatch_next", None)
     if job.state == "queued" and job.steps_done > 0 and dispatch_next is not None:
         try:
@@ -65,3 +75,8 @@ def run_job():
             # repeat creates the missing task.
             raise ApiProblem("service-unavailable", service="Cloud Tasks") from None
     return json_response(TaskOutcome(job_id=job.id, state=job.state, ran=ran))  # type: ignore[arg-type]
+
+
+def _runs_this_step(job: Job, step: int | None) -> bool:
+    """Return whether ``job`` is running the step a delivery carries (None: its next step)."""
+    return job.state == "running" and (step is None or step == job.steps_done + 1)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import datetime as dt
 import json
 
 import pytest
@@ -10,6 +11,7 @@ import sqlalchemy as sa
 from google.auth.credentials import AnonymousCredentials
 
 from bridge.app import create_app
+from bridge.jobs import RUNNING_LEASE
 from tests.service.conftest import ACCESS_TOKEN, SHEET_ID
 from tests.service.servers import serve
 
@@ -141,3 +143,41 @@ def test_rejected_task_is_503(settings, sheets, database, headers):
         )
     assert response.status_code == 503
     assert response.get_json()["code"] == "service-unavailable"
+
+
+def set_running(database: str, job_id: str, minutes_ago: int) -> None:
+    """Leave the job as a worker that died while running it would, ``minutes_ago`` ago."""
+    engine = sa.create_engine(database)
+    updated = dt.datetime.now(dt.UTC) - dt.timedelta(minutes=minutes_ago)
+    with engine.begin() as connection:
+        connection.execute(
+            sa.text("UPDATE jobs SET state = 'running', updated_at = :at WHERE id = :id"),
+            {"at": updated.replace(tzinfo=None), "id": job_id},
+        )
+    engine.dispose()
+
+
+def test_running_step_delivery_retried(tasks_app, tasks_server, headers, database):
+    client = tasks_app.test_client()
+    job_id = start_job(client, headers)
+    task = json.loads(tasks_server.requests[0]["body"])
+    set_running(database, job_id, minutes_ago=1)
+
+    retried = deliver(client, task)
+
+    # 503 makes Cloud Tasks deliver the task again later instead of dropping it.
+    assert retried.status_code == 503
+    assert retried.get_json()["code"] == "job-step-running"
+    assert job_id in retried.get_json()["detail"]
+
+
+def test_dead_worker_step_taken_over(tasks_app, tasks_server, headers, database):
+    client = tasks_app.test_client()
+    job_id = start_job(client, headers)
+    task = json.loads(tasks_server.requests[0]["body"])
+    set_running(database, job_id, minutes_ago=RUNNING_LEASE.seconds // 60 + 1)
+
+    taken = deliver(client, task)
+
+    assert taken.status_code == 200
+    assert taken.get_json() == {"job_id": job_id, "state": "done", "ran": True}
