@@ -26,6 +26,7 @@ from typing import Any
 from flask import Flask, Response, g, request
 
 from bridge.auth import CachedCertsRequest
+from bridge.i18n import N_
 from bridge.jobs import JobBackend, JobRunner, JobService, JobStore, MemoryJobStore, SqlJobStore
 from bridge.logging_setup import bind_context, clear_context, configure_logging
 from bridge.services import job_handlers, open_google_sheet
@@ -105,6 +106,18 @@ def _job_store(settings: Settings) -> JobStore:
     return SqlJobStore(url)
 
 
+PROJECT_REQUIRED = N_("required when BRIDGE_JOB_BACKEND is cloudtasks")
+
+
+class SettingsError(ValueError):
+    """A setting that the chosen configuration needs is missing; ``name`` is its variable."""
+
+    def __init__(self, name: str, detail: str) -> None:
+        super().__init__(f"{name}: {detail}")
+        self.name = name
+        self.detail = detail
+
+
 def _job_backend(settings: Settings, runner: JobRunner, credentials: Any) -> JobBackend:
     if settings.job_backend == "thread":
         from bridge.jobs import ThreadBackend
@@ -114,7 +127,7 @@ def _job_backend(settings: Settings, runner: JobRunner, credentials: Any) -> Job
     from bridge.cloud_tasks import CloudTasksBackend, default_credentials
 
     if not settings.project:
-        raise ValueError("GOOGLE_CLOUD_PROJECT must be set when BRIDGE_JOB_BACKEND=cloudtasks")
+        raise SettingsError("GOOGLE_CLOUD_PROJECT", PROJECT_REQUIRED)
     return CloudTasksBackend(
         project=settings.project,
         location=settings.tasks_location,

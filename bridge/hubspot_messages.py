@@ -42,7 +42,7 @@ PREFLIGHT_TEMPLATES: dict[str, str] = {
 SYNC_ERROR_TEMPLATES: dict[str, str] = {
     "missing_token": N_(
         "Error: no HubSpot access token. Set the environment variable {name} to the private "
-        "app's access token."
+        "app's access token, or on App Engine store it as the Secret Manager secret {name}."
     ),
     "hubspot_auth": N_(
         "Error: HubSpot rejected the access token ({status}). Check the private app's access token and "

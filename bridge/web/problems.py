@@ -204,7 +204,8 @@ def request_language() -> str:
     lang = body.get("lang") if isinstance(body, dict) else None
     if lang is None:
         lang = request.args.get("lang")
-    if isinstance(lang, str) and lang:
+    # A language the service does not have ("fr") falls through to the header.
+    if isinstance(lang, str) and lang.split("-")[0].split("_")[0].lower() in LANGUAGES:
         return normalize_language(lang)
     best = request.accept_languages.best_match(LANGUAGES)
     return best or "ja"
@@ -295,6 +296,14 @@ FIELD_TEMPLATES = {
     "string_too_long": N_("the text is longer than {max_length} characters."),
     "string_too_short": N_("the text must not be empty."),
     "model_type": N_("the request body must be a JSON object."),
+    "greater_than_equal": N_("the value must be {ge} or more."),
+    "greater_than": N_("the value must be more than {gt}."),
+    "less_than_equal": N_("the value must be {le} or less."),
+    "less_than": N_("the value must be less than {lt}."),
+    "int_parsing": N_("the value must be a whole number."),
+    "int_type": N_("the value must be a whole number."),
+    "bool_parsing": N_("the value must be true or false."),
+    "bool_type": N_("the value must be true or false."),
 }
 
 

@@ -194,3 +194,10 @@ def test_unusable_spreadsheet_is_422(client, headers, spreadsheet):
         "/api/v1/validations", json={"spreadsheet": spreadsheet}, headers=headers
     )
     assert_problem(response, 422, "source-not-supported")
+
+
+def test_unknown_lang_falls_back_to_japanese(client, headers):
+    response = client.post("/api/v1/validations", json={"lang": "fr"}, headers=headers)
+    body = assert_problem(response, 422, "invalid-request")
+    assert response.headers["Content-Language"] == "ja"
+    assert body["errors"][0]["message"] == "この項目は必須です。"

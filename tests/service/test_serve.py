@@ -20,3 +20,27 @@ def test_serve_message_in_japanese(monkeypatch):
     result = CliRunner().invoke(cli, ["serve"], env={"LANG": "ja_JP.UTF-8"})
     assert result.exit_code == EXIT_USAGE
     assert "設定がないか正しくありません" in result.output
+
+
+def test_serve_names_invalid_setting(monkeypatch):
+    monkeypatch.setenv("BRIDGE_AUDIENCE", "client-id")
+    monkeypatch.setenv("BRIDGE_ALLOWED_DOMAINS", "example.co.jp")
+    monkeypatch.setenv("BRIDGE_MAX_BODY_BYTES", "10")
+    result = CliRunner().invoke(cli, ["serve"], env={"LANG": "ja_JP.UTF-8"})
+    assert result.exit_code == EXIT_USAGE
+    assert (
+        "設定 BRIDGE_MAX_BODY_BYTES がないか正しくありません（値は 1024 以上にしてください）"
+        in result.output
+    )
+    assert "BRIDGE_AUDIENCE に" not in result.output
+
+
+def test_serve_cloud_tasks_needs_project(monkeypatch):
+    monkeypatch.setenv("BRIDGE_AUDIENCE", "client-id")
+    monkeypatch.setenv("BRIDGE_ALLOWED_DOMAINS", "example.co.jp")
+    monkeypatch.setenv("BRIDGE_JOB_BACKEND", "cloudtasks")
+    monkeypatch.delenv("GOOGLE_CLOUD_PROJECT", raising=False)
+    result = CliRunner().invoke(cli, ["serve"], env={"LANG": "en_US.UTF-8"})
+    assert result.exit_code == EXIT_USAGE
+    assert "GOOGLE_CLOUD_PROJECT" in result.output
+    assert "Traceback" not in result.output
