@@ -99,14 +99,11 @@ def _share_database_url(settings: Settings) -> None:
         logger.info("using DATABASE_URL from Secret Manager")
 
 
-def _job_store(settings: Settings) -> JobStore:
-    if not settings.uses_database_store:
-        return MemoryJobStore()
-    url = settings.database_url or get_secret("DATABASE_URL") or DEFAULT_DATABASE_URL
-    return SqlJobStore(url)
-
-
 PROJECT_REQUIRED = N_("required when BRIDGE_JOB_BACKEND is cloudtasks")
+DATABASE_REQUIRED = N_(
+    "required when BRIDGE_JOB_BACKEND is cloudtasks: set it, or store it as the Secret Manager "
+    "secret DATABASE_URL that the service account may read"
+)
 
 
 class SettingsError(ValueError):
@@ -116,6 +113,17 @@ class SettingsError(ValueError):
         super().__init__(f"{name}: {detail}")
         self.name = name
         self.detail = detail
+
+
+def _job_store(settings: Settings) -> JobStore:
+    if not settings.uses_database_store:
+        return MemoryJobStore()
+    url = settings.database_url or get_secret("DATABASE_URL")
+    if url is None and settings.job_backend == "cloudtasks":
+        # Instances share jobs only through one database; a local SQLite file
+        # would split them, and App Engine's disk is read-only outside /tmp.
+        raise SettingsError("DATABASE_URL", DATABASE_REQUIRED)
+    return SqlJobStore(url or DEFAULT_DATABASE_URL)
 
 
 def _job_backend(settings: Settings, runner: JobRunner, credentials: Any) -> JobBackend:

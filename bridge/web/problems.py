@@ -138,11 +138,6 @@ PROBLEMS: dict[str, tuple[int, str, str]] = {
         N_("Not a Cloud Tasks request"),
         N_("This endpoint accepts only requests delivered by the Cloud Tasks queue {queue}."),
     ),
-    "not-implemented": (
-        501,
-        N_("Not available yet"),
-        N_("{feature} is not available in this version of the service."),
-    ),
     "job-step-running": (
         503,
         N_("Job step still running"),

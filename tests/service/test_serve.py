@@ -35,7 +35,8 @@ def test_serve_names_invalid_setting(monkeypatch):
     assert "BRIDGE_AUDIENCE に" not in result.output
 
 
-def test_serve_cloud_tasks_needs_project(monkeypatch):
+def test_serve_cloud_tasks_needs_project(monkeypatch, tmp_path):
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'bridge.db'}")
     monkeypatch.setenv("BRIDGE_AUDIENCE", "client-id")
     monkeypatch.setenv("BRIDGE_ALLOWED_DOMAINS", "example.co.jp")
     monkeypatch.setenv("BRIDGE_JOB_BACKEND", "cloudtasks")
@@ -44,3 +45,15 @@ def test_serve_cloud_tasks_needs_project(monkeypatch):
     assert result.exit_code == EXIT_USAGE
     assert "GOOGLE_CLOUD_PROJECT" in result.output
     assert "Traceback" not in result.output
+
+
+def test_serve_cloud_tasks_needs_database(monkeypatch):
+    monkeypatch.setenv("BRIDGE_AUDIENCE", "client-id")
+    monkeypatch.setenv("BRIDGE_ALLOWED_DOMAINS", "example.co.jp")
+    monkeypatch.setenv("BRIDGE_JOB_BACKEND", "cloudtasks")
+    monkeypatch.setenv("BRIDGE_JOB_STORE", "database")
+    monkeypatch.delenv("GOOGLE_CLOUD_PROJECT", raising=False)  # no Secret Manager either
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    result = CliRunner().invoke(cli, ["serve"], env={"LANG": "ja_JP.UTF-8"})
+    assert result.exit_code == EXIT_USAGE
+    assert "設定 DATABASE_URL がないか正しくありません" in result.output
