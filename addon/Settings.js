@@ -23,6 +23,11 @@ var MAX_TEXT_SETTING_CHARS = 8000;
 var MAX_NAME_SETTING_CHARS = 200;
 var EMAIL_PATTERN = /^[^\s@<>(),;:"]+@[^\s@<>(),;:"]+\.[^\s@<>(),;:"]+$/;
 
+// Script property with the service's URL for every spreadsheet that has
+// none of its own. The admin sets it once in the Apps Script project
+// (Project Settings > Script properties), so a domain install works at once.
+var BACKEND_URL_PROPERTY = 'BACKEND_URL';
+
 /** Returns the settings of this spreadsheet, with defaults for unset ones. */
 function loadSettings_(properties) {
   var stored = (properties || PropertiesService.getDocumentProperties()).getProperties();
@@ -31,7 +36,16 @@ function loadSettings_(properties) {
     var raw = stored[SETTINGS_PREFIX + name];
     settings[name] = raw === undefined ? copy_(SETTINGS_DEFAULTS[name]) : decodeSetting_(name, raw);
   });
+  if (!settings.backendUrl) {
+    settings.backendUrl = defaultBackendUrl_();
+  }
   return settings;
+}
+
+/** Returns the project-wide backend URL, or '' when the admin set none or an invalid one. */
+function defaultBackendUrl_() {
+  var url = String(PropertiesService.getScriptProperties().getProperty(BACKEND_URL_PROPERTY) || '').trim();
+  return isHttpsUrl_(url) ? url.replace(/\/+$/, '') : '';
 }
 
 function decodeSetting_(name, raw) {

@@ -160,6 +160,32 @@ test('no backend URL asks the user to set one', () => {
   assert.equal(record.alerts[0].prompt, 'No backend URL is set. Enter it under Settings in the add-on menu.');
 });
 
+test('script property gives the backend URL to every spreadsheet', () => {
+  const { context, record } = loadAddon({
+    scriptProperties: { BACKEND_URL: BACKEND + '/' },
+    fetch: () => accepted(JOB_ID),
+  });
+  context.runKpis();
+  assert.equal(record.alerts.length, 0);
+  assert.equal(record.fetches[0].url, BACKEND + '/api/v1/kpis');
+});
+
+test('spreadsheet backend URL wins over the script property', () => {
+  const other = 'https://other.example.com';
+  const { context } = loadAddon({
+    documentProperties: { 'bridge.backendUrl': other },
+    scriptProperties: { BACKEND_URL: BACKEND },
+  });
+  assert.equal(plain(context.loadSettings_()).backendUrl, other);
+});
+
+test('invalid script property backend URL is ignored', () => {
+  const { context, record } = loadAddon({ locale: 'en', scriptProperties: { BACKEND_URL: 'http://plain.example.com' } });
+  context.runKpis();
+  assert.equal(record.fetches.length, 0);
+  assert.equal(record.alerts[0].prompt, 'No backend URL is set. Enter it under Settings in the add-on menu.');
+});
+
 test('kpis posts the sheet request', () => {
   const { context, record } = loadAddon({ documentProperties: SETTINGS, fetch: () => accepted(JOB_ID) });
   context.runKpis();

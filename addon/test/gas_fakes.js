@@ -241,6 +241,7 @@ function loadAddon(options = {}) {
   };
   const documentProperties = new FakeProperties(options.documentProperties);
   const userProperties = new FakeProperties(options.userProperties);
+  const scriptProperties = new FakeProperties(options.scriptProperties);
   const spreadsheet = new FakeSpreadsheet(
     Object.assign(
       {
@@ -288,6 +289,10 @@ function loadAddon(options = {}) {
       getUserProperties() {
         record.propertyReads += 1;
         return userProperties;
+      },
+      getScriptProperties() {
+        record.propertyReads += 1;
+        return scriptProperties;
       },
     },
     HtmlService: fakeHtmlService(record),
