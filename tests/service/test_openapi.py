@@ -39,3 +39,15 @@ def test_schemas_come_from_models(client):
 def test_every_problem_status_described():
     for code, (status, _, _) in PROBLEMS.items():
         assert status in STATUS_TEXT, code
+
+
+def test_declared_statuses_match_service(client):
+    paths = client.get("/openapi.json").get_json()["paths"]
+    for path, operations in paths.items():
+        for method, operation in operations.items():
+            responses = operation["responses"]
+            # Bad JSON is answered 422 invalid-request, so 400 is never sent.
+            assert "400" not in responses, (path, method)
+            if operation["security"]:
+                # An ID token is checked against certificates fetched from Google.
+                assert "503" in responses, (path, method)
