@@ -26,6 +26,7 @@ import google.auth.transport.requests
 import requests
 from google.oauth2 import id_token
 
+from bridge.i18n import N_
 from bridge.web.problems import ApiProblem
 from bridge.web.settings import Settings
 
@@ -107,7 +108,7 @@ def verify_identity(
 
     email = str(claims.get("email") or "")
     if not email or claims.get("email_verified") is False:
-        raise ApiProblem("token-invalid", reason="no verified email")
+        raise ApiProblem("token-invalid", reason=N_("no verified e-mail address"))
     domain = str(claims.get("hd") or email.rpartition("@")[2]).lower()
     if domain not in settings.allowed_domains:
         logger.warning("rejected user of domain %s", domain)
@@ -130,7 +131,7 @@ def _verify_token(
         )
     except google.auth.exceptions.TransportError:
         logger.error("could not fetch the ID token certificates from %s", settings.certs_url)
-        raise ApiProblem("service-unavailable", service="Google sign-in") from None
+        raise ApiProblem("service-unavailable", service=N_("Google sign-in")) from None
     except (ValueError, google.auth.exceptions.GoogleAuthError) as error:
         reason = _rejection_reason(str(error))
         logger.info("rejected ID token: %s", reason)
@@ -139,7 +140,7 @@ def _verify_token(
         raise ApiProblem("token-invalid", reason=reason) from None
     if claims.get("iss") not in settings.issuers:
         logger.info("rejected ID token: issuer %s", claims.get("iss"))
-        raise ApiProblem("token-invalid", reason="issuer")
+        raise ApiProblem("token-invalid", reason=N_("not issued by Google"))
     return dict(claims)
 
 
@@ -148,14 +149,14 @@ def _rejection_reason(message: str) -> str:
     lowered = message.lower()
     for needle, reason in (
         ("expired", "expired"),
-        ("audience", "audience"),
-        ("signature", "signature"),
-        ("too early", "not yet valid"),
-        ("certificate for key id", "unknown key"),
+        ("audience", N_("wrong audience")),
+        ("signature", N_("invalid signature")),
+        ("too early", N_("not yet valid")),
+        ("certificate for key id", N_("unknown signing key")),
     ):
         if needle in lowered:
             return reason
-    return "malformed"
+    return N_("malformed token")
 
 
 def check_spreadsheet_access(identity: Identity, spreadsheet_id: str, settings: Settings) -> None:

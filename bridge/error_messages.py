@@ -77,4 +77,7 @@ def error_message(error: BridgeError, lang: str) -> str:
         return gettext(lang, template, **error.params) + " " + text
     if isinstance(reason, Reason):
         return gettext(lang, template, **{**error.params, "reason": reason.text(lang)})
-    return gettext(lang, template, **error.params)
+    params = dict(error.params)
+    if isinstance(params.get("status"), str):
+        params["status"] = gettext(lang, params["status"])  # "503", or a message id
+    return gettext(lang, template, **params)

@@ -29,6 +29,7 @@ from bridge.errors import (
     SpreadsheetNotFoundError,
     UserSheetPermissionError,
 )
+from bridge.i18n import N_
 from bridge.sheets import google_messages  # noqa: F401 - registers the error texts
 from bridge.sheets.google_auth import SheetCredentials, credentials_from_environment
 from bridge.sheets.google_http import BridgeHTTPClient, ConnectionFailedError, RetriesExhaustedError
@@ -50,7 +51,10 @@ from validators.table import SheetTable
 logger = logging.getLogger(__name__)
 
 T = TypeVar("T")
-MAX_REASON_CHARS = 300  # Google's error text kept in an error message
+MAX_REASON_CHARS = 300
+NO_RESPONSE = N_(
+    "no response"
+)  # the last status of a request that got no answer  # Google's error text kept in an error message
 
 
 @dataclass
@@ -139,16 +143,14 @@ class GoogleSheet:
                 self.spreadsheet_id, str(error.response.status_code), error.attempts
             ) from None
         except ConnectionFailedError as error:
-            raise SheetsUnavailableError(
-                self.spreadsheet_id, "no response", error.attempts
-            ) from None
+            raise SheetsUnavailableError(self.spreadsheet_id, NO_RESPONSE, error.attempts) from None
         except APIError as error:
             raise self._api_error(error) from None
         except RefreshError:
             # A user token cannot be refreshed; a service account's refresh failed.
             raise SheetAuthError(self.spreadsheet_id) from None
         except TransportError:
-            raise SheetsUnavailableError(self.spreadsheet_id, "no response", 1) from None
+            raise SheetsUnavailableError(self.spreadsheet_id, NO_RESPONSE, 1) from None
 
     def _api_error(self, error: APIError) -> Exception:
         status = error.response.status_code

@@ -206,6 +206,10 @@ def request_language() -> str:
     return best or "ja"
 
 
+# Parameters whose values are message ids (a reason, a service name), not user data.
+TRANSLATED_PARAMS = ("reason", "service")
+
+
 def problem_document(
     code: str,
     lang: str,
@@ -217,6 +221,9 @@ def problem_document(
     """Return the problem document of ``code`` with texts in ``lang`` (no request needed)."""
     status, title, detail = PROBLEMS[code]
     params.setdefault("request_id", request_id or "")
+    for name in TRANSLATED_PARAMS:
+        if isinstance(params.get(name), str):
+            params[name] = gettext(lang, params[name])
     # Details "{message}" carry a text translated where it was made.
     text = gettext(lang, detail, **params)
     problem = Problem(

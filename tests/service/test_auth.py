@@ -152,3 +152,15 @@ def test_audience_is_required():
 
 def test_audience_constant_matches_settings(settings):
     assert settings["audience"] == AUDIENCE
+
+
+def test_token_reason_in_japanese(client, signing_key):
+    token = signing_key.sign(aud="someone-else.apps.googleusercontent.com")
+    response = client.post(
+        "/api/v1/validations",
+        json={"spreadsheet": "x"},
+        headers={"Authorization": f"Bearer {token}", "Accept-Language": "ja"},
+    )
+    detail = response.get_json()["detail"]
+    assert "対象（audience）が違います" in detail
+    assert "wrong audience" not in detail
