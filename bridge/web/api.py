@@ -10,9 +10,8 @@ from flask import Response, current_app, g, json, request
 from pydantic import BaseModel
 
 from bridge.auth import Identity
-from bridge.i18n import N_, gettext
 from bridge.jobs import JobService
-from bridge.web.problems import ApiProblem, request_language
+from bridge.web.problems import ApiProblem, invalid_json_error
 from bridge.web.settings import Settings
 
 ModelT = TypeVar("ModelT", bound=BaseModel)
@@ -69,8 +68,9 @@ def parse_body(model: type[ModelT]) -> ModelT:
         raise ApiProblem("unsupported-media-type")
     data = request.get_json(silent=True)
     if data is None:
-        message = gettext(request_language(), N_("the body is not valid JSON."))
-        raise ApiProblem("invalid-request", count=1, field="(body)", message=message)
+        error = invalid_json_error()
+        raise ApiProblem("invalid-request", errors=[error], count=1, field=error["field"],
+                         message=error["message"])  # fmt: skip
     return model.model_validate(data)
 
 

@@ -177,6 +177,12 @@ class Problem(BaseModel):
     )
 
 
+def invalid_json_error() -> dict[str, str]:
+    """Return the ``errors`` item of a request body that is not valid JSON."""
+    message = gettext(request_language(), N_("the body is not valid JSON."))
+    return {"field": "(body)", "code": "json_invalid", "message": message}
+
+
 class ApiProblem(Exception):
     """Raise in a view to respond with the problem ``code``."""
 
@@ -359,12 +365,9 @@ def register_error_handlers(app: Flask) -> None:
         if status == 415:
             return problem_response("unsupported-media-type")
         if status == 400:
-            return problem_response(
-                "invalid-request",
-                count=1,
-                field="(body)",
-                message=gettext(request_language(), N_("the body is not valid JSON.")),
-            )
+            error = invalid_json_error()
+            return problem_response("invalid-request", errors=[error], count=1,
+                                    field=error["field"], message=error["message"])  # fmt: skip
         logger.error("unexpected HTTP error %s on %s %s", status, request.method, request.path)
         return problem_response("internal-error")
 

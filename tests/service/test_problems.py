@@ -201,3 +201,15 @@ def test_unknown_lang_falls_back_to_japanese(client, headers):
     body = assert_problem(response, 422, "invalid-request")
     assert response.headers["Content-Language"] == "ja"
     assert body["errors"][0]["message"] == "この項目は必須です。"
+
+
+def test_invalid_json_lists_body_error(client, headers):
+    response = client.post(
+        "/api/v1/validations",
+        data='{"spreadsheet": ',
+        headers={**headers, "Content-Type": "application/json", "Accept-Language": "en"},
+    )
+    body = assert_problem(response, 422, "invalid-request")
+    assert body["errors"] == [
+        {"field": "(body)", "code": "json_invalid", "message": "the body is not valid JSON."}
+    ]
