@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import re
 from typing import Any
 
 from flask import Flask, Response, g, json, request
@@ -212,6 +213,8 @@ def request_language() -> str:
     return best or "ja"
 
 
+ERROR_PREFIX = re.compile(r"^(Error|エラー): ")
+
 # Parameters whose values are message ids (a reason, a service name), not user data.
 TRANSLATED_PARAMS = ("reason", "service")
 
@@ -271,7 +274,8 @@ def problem_response(
 
 def bridge_error_problem(error: BridgeError, lang: str) -> tuple[str, dict[str, Any]]:
     """Return the problem code and params for a bridge error met while serving a request."""
-    message = error_message(error, lang)
+    # The CLI's "Error: " prefix would repeat the problem's title.
+    message = ERROR_PREFIX.sub("", error_message(error, lang), count=1)
     if isinstance(error, SheetNotFoundError | SourceNotFoundError | SpreadsheetNotFoundError):
         return "sheet-not-found", {"message": message}
     if isinstance(error, SheetPermissionError | SpreadsheetNotAllowedError | SheetAuthError):
