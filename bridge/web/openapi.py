@@ -129,7 +129,7 @@ def _operation(
         document["responses"][str(status)] = response
     statuses = set(operation.problems) | {500}
     if operation.request is not None:
-        # A body that is not valid JSON is answered 422 invalid-request, never 400.
+        # A body that is not valid JSON gets 422 invalid-request, never 400.
         statuses |= {413, 415, 422}
     if operation.authenticated:
         statuses.add(503)  # Google's token certificates could not be fetched

@@ -13,9 +13,9 @@ that leaves more to do, and after any delivery that finds its job waiting for
 a later step, the handler creates the named task of the job's next step;
 Cloud Tasks turns a second task of the same name away.
 
-A delivery of the step that is running answers 503 (``job-step-running``),
-so Cloud Tasks delivers it again with the queue's backoff. A worker that died
-leaves its job ``running``; once ``RUNNING_LEASE`` has passed since the job's
+A delivery of the step that is running gets 503 (``job-step-running``), so
+Cloud Tasks delivers it again with the queue's backoff. A worker that died
+leaves its job ``running``. Once ``RUNNING_LEASE`` has passed since the job's
 last update, the next delivery claims the job and runs the step again. The
 queue's retry settings (docs/service.md) space the retries past the lease.
 """
