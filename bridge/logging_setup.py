@@ -121,6 +121,11 @@ def configure_logging(level: int = logging.INFO, project: str | None = None) -> 
     root.setLevel(level)
     if any(isinstance(handler.formatter, JsonFormatter) for handler in root.handlers):
         return
+    # A plain stderr handler (``bridge serve`` runs under the CLI's basicConfig)
+    # would repeat every record unredacted beside the JSON line.
+    for plain in [h for h in root.handlers if type(h) is logging.StreamHandler]:
+        if plain.stream is sys.stderr:
+            root.removeHandler(plain)
     handler = logging.StreamHandler(sys.stdout)
     handler.setFormatter(JsonFormatter(project))
     handler.addFilter(RedactTokens())

@@ -5,8 +5,15 @@ from __future__ import annotations
 import io
 import json
 import logging
+import sys
 
-from bridge.logging_setup import JsonFormatter, RedactTokens, log_context, redact
+from bridge.logging_setup import (
+    JsonFormatter,
+    RedactTokens,
+    configure_logging,
+    log_context,
+    redact,
+)
 from tests.service.conftest import ACCESS_TOKEN, SHEET_ID, wait_for_job
 
 
@@ -74,3 +81,16 @@ def test_service_logs_hold_no_token(client, headers, caplog):
         assert ACCESS_TOKEN not in message
         assert id_token not in message
         assert "broken.x.y" not in message
+
+
+def test_json_logging_drops_plain_stderr_handler(monkeypatch):
+    root = logging.getLogger()
+    monkeypatch.setattr(root, "handlers", [])  # handlers and level restored after the test
+    monkeypatch.setattr(root, "level", root.level)
+    plain = logging.StreamHandler(sys.stderr)
+    root.addHandler(plain)
+
+    configure_logging()
+
+    assert plain not in root.handlers
+    assert [type(handler.formatter) for handler in root.handlers] == [JsonFormatter]
