@@ -358,6 +358,8 @@ class SpreadsheetNotFoundError(SheetAccessError):
     def __init__(self, spreadsheet_id: str, sheet: str = "") -> None:
         self.spreadsheet_id = spreadsheet_id
         self.sheet = sheet
+        if not sheet:
+            self.code = "spreadsheet_not_found_no_tab"  # a message without the tab's name
         missing = f"tab {sheet!r} of spreadsheet" if sheet else "spreadsheet"
         super().__init__(
             f"Google Sheets has no {missing} {spreadsheet_id}. Check the URL or id.",

@@ -36,6 +36,10 @@ GOOGLE_ERROR_TEMPLATES: dict[str, str] = {
         "Error: spreadsheet {spreadsheet_id} or its tab {sheet} was not found. Check the URL, "
         "the id and the tab name."
     ),
+    "spreadsheet_not_found_no_tab": N_(
+        "Error: spreadsheet {spreadsheet_id} was not found. Check the URL and the id, and that "
+        "the spreadsheet is shared with you."
+    ),
     "sheets_unavailable": N_(
         "Error: Google Sheets did not respond for spreadsheet {spreadsheet_id} after {attempts} "
         "attempts (last status: {status}). Wait a few minutes and run again."

@@ -20,6 +20,7 @@ from bridge.errors import (
     SheetPermissionError,
     SheetsUnavailableError,
     SpreadsheetNotAllowedError,
+    SpreadsheetNotFoundError,
     UserSheetPermissionError,
 )
 from bridge.sheets.google import GoogleSheet
@@ -234,3 +235,12 @@ def test_checker_rejects_unknown_field():
     with pytest.raises(SchemaViolation, match="valueInputOption"):
         body = {"valueInputOption": "AS_IS", "data": []}
         checker.check_body(checker.match("POST", "/v4/spreadsheets/x/values:batchUpdate")[0], body)
+
+
+def test_missing_spreadsheet_message_without_tab():
+    error = SpreadsheetNotFoundError("1NoSuchSpreadsheet")
+    japanese = error_message(error, "ja")
+    assert japanese.startswith("エラー: スプレッドシート 1NoSuchSpreadsheet が見つかりません。")
+    assert "  " not in japanese
+    named = error_message(SpreadsheetNotFoundError("1NoSuchSpreadsheet", "案件一覧"), "ja")
+    assert "案件一覧" in named
