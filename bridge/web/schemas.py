@@ -159,5 +159,7 @@ class TaskRequest(Request):
 
 class TaskOutcome(BaseModel):
     job_id: str
-    state: JobState
+    state: JobState | None = Field(
+        description="The job's state; null when no job has this id, so the task is dropped"
+    )
     ran: bool = Field(description="False when the delivery repeated a finished or running job")

@@ -8,7 +8,9 @@ the request. Elsewhere these headers prove nothing: deploy with the thread
 backend there, or put the endpoint behind an authenticating proxy.
 
 A delivery is idempotent: a job that is done, failed or running is left
-alone, and so is a job whose next step is not the task's step. After a step
+alone, and so is a job whose next step is not the task's step. A task for a
+job that does not exist (any more) is answered 200 with ``state`` null, so
+Cloud Tasks drops it. After a step
 that leaves more to do, and after any delivery that finds its job waiting for
 a later step, the handler creates the named task of the job's next step;
 Cloud Tasks turns a second task of the same name away.
@@ -47,7 +49,7 @@ TASK_HEADER = "X-CloudTasks-TaskName"
     tag="tasks",
     request=TaskRequest,
     responses={200: (TaskOutcome, "The job after this delivery")},
-    problems=(403, 404, 413, 415, 422, 503),
+    problems=(403, 413, 415, 422, 503),
     authenticated=False,
 )
 def run_job():
@@ -60,7 +62,9 @@ def run_job():
     access_token = request.headers.get(ACCESS_TOKEN_HEADER)
     job, ran = state.runner.run(body.job_id, access_token, body.step)
     if job is None:
-        raise ApiProblem("job-not-found", job_id=body.job_id)
+        # 200, not 404: any other status makes Cloud Tasks deliver the task again.
+        logger.warning("task for unknown job %s dropped", body.job_id)
+        return json_response(TaskOutcome(job_id=body.job_id, state=None, ran=False))
     if not ran and _runs_this_step(job, body.step):
         logger.info("job %s step %s still running, delivery to be retried", job.id, body.step)
         minutes = int(RUNNING_LEASE.total_seconds() // 60)

@@ -181,3 +181,17 @@ def test_dead_worker_step_taken_over(tasks_app, tasks_server, headers, database)
 
     assert taken.status_code == 200
     assert taken.get_json() == {"job_id": job_id, "state": "done", "ran": True}
+
+
+def test_task_for_unknown_job_dropped(tasks_app, tasks_server, headers):
+    client = tasks_app.test_client()
+    start_job(client, headers)
+    task = json.loads(tasks_server.requests[0]["body"])
+    request = task["task"]["appEngineHttpRequest"]
+    request["body"] = base64.b64encode(b'{"job_id": "no-such-job", "step": 1}').decode()
+
+    response = deliver(client, task)
+
+    # 200 tells Cloud Tasks to stop delivering a task whose job is gone.
+    assert response.status_code == 200
+    assert response.get_json() == {"job_id": "no-such-job", "state": None, "ran": False}
