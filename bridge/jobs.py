@@ -41,6 +41,7 @@ from bridge.logging_setup import log_context
 logger = logging.getLogger(__name__)
 
 STATES = ("queued", "running", "paused", "done", "failed")
+JOB_PATH = "/api/v1/jobs"  # where a job is polled; the instance of its error document
 CLAIMABLE = ("queued", "paused")
 # A "running" job not updated for this long lost its worker (an App Engine
 # request ends at 10 minutes), so a redelivery may run it again.
@@ -344,8 +345,10 @@ class JobRunner:
 
     def _fail(self, job: Job, code: str, lang: str, **params: Any) -> None:
         logger.warning("job %s failed: %s", job.id, code)
-        params.setdefault("request_id", job.id)
-        document = self.problem_builder(code, lang, **params)
+        # The job id stands for the request id: logs of every step name it.
+        document = self.problem_builder(
+            code, lang, instance=f"{JOB_PATH}/{job.id}", request_id=job.id, **params
+        )
         self.store.update(job.id, state="failed", error=document)
 
 

@@ -233,8 +233,9 @@ def problem_document(
     for name in TRANSLATED_PARAMS:
         if isinstance(params.get(name), str):
             params[name] = gettext(lang, params[name])
-    # Details "{message}" carry a text translated where it was made.
-    text = gettext(lang, detail, **params)
+    # Details "{message}" carry a text translated where it was made. The CLI's
+    # "Error: " prefix of such a text would repeat the problem's title.
+    text = ERROR_PREFIX.sub("", gettext(lang, detail, **params), count=1)
     problem = Problem(
         type=PROBLEM_BASE + code,
         title=gettext(lang, title),
@@ -274,8 +275,7 @@ def problem_response(
 
 def bridge_error_problem(error: BridgeError, lang: str) -> tuple[str, dict[str, Any]]:
     """Return the problem code and params for a bridge error met while serving a request."""
-    # The CLI's "Error: " prefix would repeat the problem's title.
-    message = ERROR_PREFIX.sub("", error_message(error, lang), count=1)
+    message = error_message(error, lang)
     if isinstance(error, SheetNotFoundError | SourceNotFoundError | SpreadsheetNotFoundError):
         return "sheet-not-found", {"message": message}
     if isinstance(error, SheetPermissionError | SpreadsheetNotAllowedError | SheetAuthError):

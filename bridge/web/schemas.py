@@ -105,6 +105,8 @@ class JobProblem(BaseModel):
     status: int
     detail: str
     code: str
+    instance: str | None = Field(default=None, description="The job's status path")
+    request_id: str | None = Field(default=None, description="The job id, which its logs name")
 
 
 class JobStatus(BaseModel):

@@ -151,6 +151,10 @@ def test_unknown_spreadsheet_fails_job(client, headers):
     assert job["state"] == "failed"
     assert job["error"]["code"] == "sheet-not-found"
     assert job["error"]["type"] == "https://bridge.example/problems/sheet-not-found"
+    # The same fields as a request's problem: the job stands for the request.
+    assert job["error"]["instance"] == f"/api/v1/jobs/{job['job_id']}"
+    assert job["error"]["request_id"] == job["job_id"]
+    assert not job["error"]["detail"].startswith("エラー: ")
 
 
 def test_expired_user_token_pauses_and_resumes(client, headers, sheets):
