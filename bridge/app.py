@@ -35,6 +35,7 @@ from bridge.web.api import ServiceState
 from bridge.web.design_page import blueprint as design_page
 from bridge.web.problems import bridge_error_problem, problem_document, register_error_handlers
 from bridge.web.settings import DEFAULT_DATABASE_URL, Settings
+from sync.db import shared_engine
 from sync.secrets import get_secret
 
 logger = logging.getLogger(__name__)
@@ -123,7 +124,9 @@ def _job_store(settings: Settings) -> JobStore:
         # Instances share jobs only through one database; a local SQLite file
         # would split them, and App Engine's disk is read-only outside /tmp.
         raise SettingsError("DATABASE_URL", DATABASE_REQUIRED)
-    return SqlJobStore(url or DEFAULT_DATABASE_URL)
+    url = url or DEFAULT_DATABASE_URL
+    # A server database shares one engine with the ledger and the history.
+    return SqlJobStore(url if url.startswith("sqlite") else shared_engine(url))
 
 
 def _job_backend(settings: Settings, runner: JobRunner, credentials: Any) -> JobBackend:

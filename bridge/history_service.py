@@ -24,7 +24,7 @@ from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from bridge.errors import HistoryDatabaseError
 from bridge.i18n import N_, gettext
 from bridge.sheets.local_paths import is_writable_directory
-from sync.db import DATABASE_URL_VARIABLE, engine_from_env
+from sync.db import DATABASE_URL_VARIABLE, shared_engine
 from sync.history import HistoryStore
 from validators.design import Design
 from validators.engine import PreviousState, ValidationResult
@@ -173,7 +173,7 @@ def open_run_history(source: str, output: Path | None) -> RunHistory:
     database = _safe_url(url)
     sheet_id = sheet_id_for(source)
     try:
-        store = HistoryStore(engine_from_env(url))
+        store = HistoryStore(shared_engine(url))
         records = store.load(sheet_id)
     except (SQLAlchemyError, ValueError) as error:
         raise _database_error(database, error) from None

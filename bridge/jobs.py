@@ -37,6 +37,7 @@ import sqlalchemy as sa
 
 from bridge.errors import BridgeError, SheetAuthError
 from bridge.logging_setup import log_context
+from sync.db import pool_options
 
 logger = logging.getLogger(__name__)
 
@@ -158,7 +159,8 @@ class SqlJobStore:
 
     def __init__(self, url_or_engine: str | sa.Engine) -> None:
         if isinstance(url_or_engine, str):
-            self.engine = sa.create_engine(url_or_engine, pool_pre_ping=True)
+            options = pool_options(url_or_engine)
+            self.engine = sa.create_engine(url_or_engine, pool_pre_ping=True, **options)
         else:
             self.engine = url_or_engine
         metadata.create_all(self.engine, tables=[jobs_table])

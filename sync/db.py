@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import os
+import threading
 from collections.abc import Mapping
 
 from sqlalchemy import Engine, MetaData, create_engine, event
@@ -24,6 +25,9 @@ logger = logging.getLogger(__name__)
 
 DATABASE_URL_VARIABLE = "DATABASE_URL"
 DEFAULT_DATABASE_URL = "sqlite:///bridge.db"
+POOL_SIZE, POOL_OVERFLOW = 2, 3  # connections per engine of a server database
+_ENGINES: dict[str, Engine] = {}
+_ENGINES_LOCK = threading.Lock()
 SQLITE_BUSY_TIMEOUT_SECONDS = 30  # how long a writer waits for another writer's lock
 
 # Constraint names that are the same on every database, so that errors and
@@ -61,13 +65,41 @@ def engine_from_env(
     session); it must exist already.
     """
     url = url or database_url(environ)
-    engine = create_engine(url, future=True, pool_pre_ping=True)
+    engine = create_engine(url, future=True, pool_pre_ping=True, **pool_options(url))
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _configure_sqlite)
     if schema:
         engine = engine.execution_options(schema_translate_map={None: schema})
     create_schema(engine)
     logger.info("Database ready: %s", engine.url.render_as_string(hide_password=True))
+    return engine
+
+
+def pool_options(url: str) -> dict[str, int]:
+    """Return the connection pool size for a server database; SQLite keeps its own pool.
+
+    A service worker runs at most a few requests and job steps at once, so
+    2 connections and 3 more under load are enough, and 20 workers with three
+    engines each stay within a small Cloud SQL tier's connection limit.
+    """
+    if url.startswith("sqlite"):
+        return {}
+    return {"pool_size": POOL_SIZE, "max_overflow": POOL_OVERFLOW}
+
+
+def shared_engine(url: str) -> Engine:
+    """Return one engine per server database URL for the process, with its tables created.
+
+    Each history database a job opens would otherwise get its own engine and
+    pool. SQLite files get a new engine each time, because a test or a user
+    may delete and recreate the file between runs.
+    """
+    if url.startswith("sqlite"):
+        return engine_from_env(url)
+    with _ENGINES_LOCK:
+        engine = _ENGINES.get(url)
+        if engine is None:
+            engine = _ENGINES[url] = engine_from_env(url)
     return engine
 
 

@@ -64,7 +64,7 @@ from bridge.web.sync_schemas import (
     SyncStatusResponse,
     SyncVerifyRequest,
 )
-from sync.db import engine_from_env
+from sync.db import database_url, shared_engine
 from sync.errors import SyncError
 from sync.ledger import Ledger
 from sync.run_errors import format_started
@@ -85,7 +85,7 @@ def init_app(app: Flask) -> None:
         open_google_sheet, allowed_sheets=state.settings.service_account_sheets
     )
     url = state.settings.database_url or None
-    ledger = functools.cache(lambda: Ledger(engine_from_env(url)))
+    ledger = functools.cache(lambda: Ledger(shared_engine(url or database_url())))
     app.extensions["bridge_sync"] = SyncContext(opener, ledger)
     state.runner.handlers["sync_run"] = functools.partial(run_job, open_sheet=opener, ledger=ledger)
     state.runner.handlers["sync_verify"] = functools.partial(
