@@ -26,6 +26,7 @@ class Operation:
     summary: str
     tag: str
     request: type[BaseModel] | None = None
+    query: type[BaseModel] | None = None  # fields documented as query parameters
     responses: tuple[tuple[int, type[BaseModel] | None, str], ...] = ()
     problems: tuple[int, ...] = ()
     authenticated: bool = True
@@ -37,6 +38,7 @@ def documented(
     *,
     tag: str,
     request: type[BaseModel] | None = None,
+    query: type[BaseModel] | None = None,
     responses: dict[int, tuple[type[BaseModel] | None, str]] | None = None,
     problems: tuple[int, ...] = (),
     authenticated: bool = True,
@@ -47,6 +49,7 @@ def documented(
         summary=summary,
         tag=tag,
         request=request,
+        query=query,
         responses=tuple(
             (status, model, text) for status, (model, text) in (responses or {}).items()
         ),

@@ -7,7 +7,7 @@ from flask import Blueprint
 from bridge.jobs import Job
 from bridge.web.api import current_identity, documented, json_response, service_state
 from bridge.web.problems import ApiProblem
-from bridge.web.schemas import JobStatus
+from bridge.web.schemas import JobStatus, LangQuery
 
 blueprint = Blueprint("jobs", __name__)
 
@@ -31,6 +31,7 @@ def job_status(job: Job) -> JobStatus:
 @documented(
     "Get a job's state, progress and result",
     tag="jobs",
+    query=LangQuery,
     responses={200: (JobStatus, "The job")},
     problems=(401, 403, 404),
     description=(

@@ -105,11 +105,14 @@ def _operation(
     }
     if operation.description:
         document["description"] = operation.description
-    if rule.arguments:
-        document["parameters"] = [
-            {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
-            for name in sorted(rule.arguments)
-        ]
+    parameters = [
+        {"name": name, "in": "path", "required": True, "schema": {"type": "string"}}
+        for name in sorted(rule.arguments)
+    ]
+    if operation.query is not None:
+        parameters += _query_parameters(operation.query)
+    if parameters:
+        document["parameters"] = parameters
     if operation.request is not None:
         _add_schema(operation.request, "validation", schemas)
         document["requestBody"] = {
@@ -140,6 +143,29 @@ def _operation(
             "content": {PROBLEM_MEDIA_TYPE: {"schema": {"$ref": _ref(Problem)}}},
         }
     return document
+
+
+def _query_parameters(model: type[BaseModel]) -> list[dict[str, Any]]:
+    """Return one query parameter per field of ``model``, with the field's schema."""
+    schema = model.model_json_schema(mode="validation")
+    required = set(schema.get("required", []))
+    parameters = []
+    for name, field_schema in schema.get("properties", {}).items():
+        value_schema = {key: value for key, value in field_schema.items()
+                        if key not in ("description", "title", "default")}  # fmt: skip
+        # A query parameter is absent, never null: keep the non-null choice.
+        choices = [choice for choice in value_schema.pop("anyOf", [])
+                   if choice != {"type": "null"}]  # fmt: skip
+        if len(choices) == 1:
+            value_schema.update(choices[0])
+        elif choices:
+            value_schema["anyOf"] = choices
+        parameter = {"name": name, "in": "query", "required": name in required,
+                     "schema": value_schema}  # fmt: skip
+        if "description" in field_schema:
+            parameter["description"] = field_schema["description"]
+        parameters.append(parameter)
+    return parameters
 
 
 def _ref(model: type[BaseModel]) -> str:

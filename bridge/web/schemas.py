@@ -16,6 +16,24 @@ class Request(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+class LangQuery(BaseModel):
+    """Query parameter of GET routes: the language of their messages."""
+
+    lang: Language | None = Field(
+        default=None, description="Language of messages; default: Accept-Language, else ja"
+    )
+
+
+class SheetQuery(LangQuery):
+    """Query parameters naming a spreadsheet tab, for GET routes."""
+
+    spreadsheet: str = Field(
+        min_length=1, max_length=2_000, description="Google Sheets URL or spreadsheet id"
+    )
+    sheet: str | None = Field(default=None, max_length=200, description="Tab name")
+    gid: int | None = Field(default=None, ge=0, description="Tab id")
+
+
 class SheetRequest(Request):
     """A spreadsheet tab to read, and how to report on it."""
 

@@ -52,7 +52,7 @@ from bridge.web import authn
 from bridge.web.api import current_identity, documented, json_response, parse_body, service_state
 from bridge.web.openapi import STATUS_TEXT
 from bridge.web.problems import PROBLEMS, ApiProblem, request_language
-from bridge.web.schemas import JobAccepted, SheetRequest
+from bridge.web.schemas import JobAccepted, SheetQuery, SheetRequest
 from bridge.web.sheet_jobs import start_sheet_job
 from bridge.web.sync_problems import SYNC_PROBLEMS, SYNC_STATUS_TEXT, sync_problem
 from bridge.web.sync_schemas import (
@@ -198,9 +198,9 @@ def status():
 @documented(
     "Count the rows of one tab by sync status (query parameters)",
     tag="sync",
+    query=SheetQuery,
     responses={200: (SyncStatusResponse, "Rows synced, pending, blocked, failed, in conflict")},
-    problems=(401, 403, 422),
-    description="Takes `spreadsheet`, `sheet`, `gid` and `lang` as query parameters.",
+    problems=(401, 403, 422, 503),
 )
 def status_by_query():
     fields = {name: request.args[name] for name in ("spreadsheet", "sheet", "gid", "lang")

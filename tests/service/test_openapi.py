@@ -51,3 +51,13 @@ def test_declared_statuses_match_service(client):
             if operation["security"]:
                 # An ID token is checked against certificates fetched from Google.
                 assert "503" in responses, (path, method)
+
+
+def test_query_parameters_documented(client):
+    paths = client.get("/openapi.json").get_json()["paths"]
+    status = {p["name"]: p for p in paths["/api/v1/sync/status"]["get"]["parameters"]}
+    assert set(status) == {"spreadsheet", "sheet", "gid", "lang"}
+    assert status["spreadsheet"]["required"] is True
+    assert status["lang"]["schema"] == {"enum": ["ja", "en"], "type": "string"}
+    job = {p["name"]: p["in"] for p in paths["/api/v1/jobs/{job_id}"]["get"]["parameters"]}
+    assert job == {"job_id": "path", "lang": "query"}
