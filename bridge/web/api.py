@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 
 from flask import Response, current_app, g, json, request
 from pydantic import BaseModel
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from bridge.auth import Identity
 from bridge.jobs import JobService
@@ -69,6 +70,12 @@ def parse_body(model: type[ModelT]) -> ModelT:
     """Parse the JSON body into ``model``; pydantic errors become 422 problems."""
     if not request.is_json:
         raise ApiProblem("unsupported-media-type")
+    # Werkzeug cuts a chunked body (no Content-Length) at MAX_CONTENT_LENGTH
+    # without an error, and the cut JSON would read as "not valid JSON".
+    body = request.get_data(cache=True)
+    limit = current_app.config.get("MAX_CONTENT_LENGTH")
+    if request.content_length is None and limit is not None and len(body) >= limit:
+        raise RequestEntityTooLarge()
     data = request.get_json(silent=True)
     if data is None:
         error = invalid_json_error()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import io
+
 import pytest
 
 from bridge.app import create_app
@@ -213,3 +215,16 @@ def test_invalid_json_lists_body_error(client, headers):
     assert body["errors"] == [
         {"field": "(body)", "code": "json_invalid", "message": "the body is not valid JSON."}
     ]
+
+
+def test_chunked_body_over_limit_is_413(client, headers, app):
+    limit = app.config["MAX_CONTENT_LENGTH"]
+    body = b'{"spreadsheet": "' + b"x" * limit + b'"}'
+    # A chunked body has no Content-Length; the server marks its end instead.
+    response = client.post(
+        "/api/v1/validations",
+        input_stream=io.BytesIO(body),
+        headers={**headers, "Content-Type": "application/json", "Transfer-Encoding": "chunked"},
+        environ_overrides={"wsgi.input_terminated": True},
+    )
+    assert_problem(response, 413, "request-too-large")
