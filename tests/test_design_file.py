@@ -186,6 +186,10 @@ def test_design_type_mistakes_translated(extra, code, japanese):
         ("    label: 金額", "\tlabel: 金額", "yaml_tab", "タブで字下げ"),
         ("    label: 金額", "    label: 金額: 円", "yaml_colon", "コロン（:）があります"),
         ("    label: 金額", "   label: 金額", "yaml_indent", "字下げが上の行とそろっていません"),
+        ("    label: 金額", "    label: *amount", "yaml_alias", "アンカー（&名前）が"),
+        ("    label: 金額", "    label: !!python/object:os.system 金額", "yaml_tag",
+         "タグ !!python/object:os.system は設計では使えません"),
+        ("    label: 金額", "    label: 金額\x07", "yaml_control_character", "制御文字（U+0007）"),
     ],
 )  # fmt: skip
 def test_yaml_mistakes_translated(old, new, code, japanese):
@@ -194,23 +198,6 @@ def test_yaml_mistakes_translated(old, new, code, japanese):
     assert problem.code == code
     assert japanese in message
     assert problem.line == 8  # the line of the mistake, also for what is left open
-
-
-@pytest.mark.parametrize(
-    ("old", "new", "code", "japanese"),
-    [
-        ("    label: 金額", "    label: *amount", "yaml_alias", "アンカー（&名前）が"),
-        ("    label: 金額", "    label: !!python/object:os.system 金額", "yaml_tag",
-         "タグ !!python/object:os.system は設計では使えません"),
-        ("    label: 金額", "    label: 金額\x07", "yaml_control_character", "制御文字（U+0007）"),
-    ],
-)  # fmt: skip
-def test_rarer_yaml_mistakes_translated(old, new, code, japanese):
-    [problem] = problems_of(MINIMAL.replace(old, new, 1))
-    message = design_problem_message(problem, "ja", "design.yaml")
-    assert problem.code == code
-    assert japanese in message
-    assert problem.line == 8
 
 
 def test_second_document_named():

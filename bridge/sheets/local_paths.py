@@ -117,9 +117,7 @@ def write_text_file(path: Path, text: str) -> None:
     def write(temporary: Path) -> None:
         temporary.write_text(text, encoding="utf-8")
 
-    if path.is_dir():
-        raise OutputNotWritableError(path, Reason(IS_A_DIRECTORY))
-    replace_atomically(path, write)
+    replace_atomically(path, write)  # a folder at ``path`` fails with "it is a folder"
 
 
 def default_output_path(source: Path) -> DefaultOutput:
