@@ -78,9 +78,9 @@ def engine_from_env(
 def pool_options(url: str) -> dict[str, int]:
     """Return the connection pool size for a server database; SQLite keeps its own pool.
 
-    A service worker runs at most a few requests and job steps at once, so
-    2 connections and 3 more under load are enough, and 20 workers with three
-    engines each stay within a small Cloud SQL tier's connection limit.
+    A service worker runs only a few requests and job steps at once, so 2
+    connections and 3 more under load are enough. With one shared engine per
+    database (``shared_engine``), 20 workers open at most 100 connections.
     """
     if url.startswith("sqlite"):
         return {}

@@ -54,7 +54,7 @@ T = TypeVar("T")
 MAX_REASON_CHARS = 300
 NO_RESPONSE = N_(
     "no response"
-)  # the last status of a request that got no answer  # Google's error text kept in an error message
+)  # the last status of a request that received no response  # Google's error text kept in an error message
 
 
 @dataclass

@@ -124,7 +124,9 @@ class JobProblem(BaseModel):
     detail: str
     code: str
     instance: str | None = Field(default=None, description="The job's status path")
-    request_id: str | None = Field(default=None, description="The job id, which its logs name")
+    request_id: str | None = Field(
+        default=None, description="The job id, which every log line of the job contains"
+    )
 
 
 class JobStatus(BaseModel):

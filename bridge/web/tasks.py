@@ -9,11 +9,10 @@ backend there, or put the endpoint behind an authenticating proxy.
 
 A delivery is idempotent: a job that is done, failed or running is left
 alone, and so is a job whose next step is not the task's step. A task for a
-job that does not exist (any more) is answered 200 with ``state`` null, so
-Cloud Tasks drops it. After a step
-that leaves more to do, and after any delivery that finds its job waiting for
-a later step, the handler creates the named task of the job's next step;
-Cloud Tasks turns a second task of the same name away.
+job that no longer exists gets 200 with ``state`` null, so Cloud Tasks drops
+it. After a step that leaves more to do, and after any delivery that finds
+its job waiting for a later step, the handler creates the named task of the
+job's next step. Cloud Tasks rejects a second task of the same name.
 
 A delivery of the step that is running gets 503 (``job-step-running``), so
 Cloud Tasks delivers it again with the queue's backoff. A worker that died

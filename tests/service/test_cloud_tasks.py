@@ -177,10 +177,10 @@ def test_dead_worker_step_taken_over(tasks_app, tasks_server, headers, database)
     task = json.loads(tasks_server.requests[0]["body"])
     set_running(database, job_id, minutes_ago=RUNNING_LEASE.seconds // 60 + 1)
 
-    taken = deliver(client, task)
+    response = deliver(client, task)
 
-    assert taken.status_code == 200
-    assert taken.get_json() == {"job_id": job_id, "state": "done", "ran": True}
+    assert response.status_code == 200
+    assert response.get_json() == {"job_id": job_id, "state": "done", "ran": True}
 
 
 def test_task_for_unknown_job_dropped(tasks_app, tasks_server, headers):
@@ -192,6 +192,6 @@ def test_task_for_unknown_job_dropped(tasks_app, tasks_server, headers):
 
     response = deliver(client, task)
 
-    # 200 tells Cloud Tasks to stop delivering a task whose job is gone.
+    # Only a 2xx status makes Cloud Tasks stop delivering a task whose job is gone.
     assert response.status_code == 200
     assert response.get_json() == {"job_id": "no-such-job", "state": None, "ran": False}

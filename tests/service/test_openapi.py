@@ -46,7 +46,7 @@ def test_declared_statuses_match_service(client):
     for path, operations in paths.items():
         for method, operation in operations.items():
             responses = operation["responses"]
-            # Bad JSON is answered 422 invalid-request, so 400 is never sent.
+            # Bad JSON gets 422 invalid-request, so the service never sends 400.
             assert "400" not in responses, (path, method)
             if operation["security"]:
                 # An ID token is checked against certificates fetched from Google.
